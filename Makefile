@@ -1,0 +1,65 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# tdxgmem top-level Makefile.
+#
+#   make                    build tdxgmem.ko for KDIR (default: running kernel)
+#   make KVER=6.12|7.3      build for a cached Debian reference kernel
+#   make demo               boot a reference kernel, load the module, use it
+#   make check              every default test suite; last line "N passed, N failed"
+#   make lint               checkpatch --strict, sparse, W=1 on both kernels
+#   make unit               userspace unit tests under ASan/UBSan
+#   make bench              benchmarks (not tests)
+#   make clean
+#
+# Modules for each kernel are built in build/<kernel release>/, so builds for
+# several kernels coexist.
+
+TOP := $(CURDIR)
+KVER ?=
+
+ifneq ($(KVER),)
+KDIR := $(shell $(TOP)/scripts/kernels path $(KVER) kdir)
+KREL := $(shell $(TOP)/scripts/kernels path $(KVER) release)
+KRUN := $(TOP)/scripts/kernels run $(KVER)
+FETCH := $(TOP)/scripts/kernels fetch $(KVER)
+else
+KDIR ?= /lib/modules/$(shell uname -r)/build
+KREL := $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
+KRUN :=
+FETCH := true
+endif
+
+B := $(TOP)/build/$(KREL)
+SRCS := Kbuild module include uapi
+
+.PHONY: all module modules clean demo check lint unit bench kvmsim
+
+all: module
+
+module modules:
+	@$(FETCH)
+	@test -n "$(KREL)" || { echo "tdxgmem: no kernel build tree at $(KDIR) (set KDIR= or KVER=)" >&2; exit 1; }
+	@mkdir -p $(B)
+	@cp -a -u $(SRCS) $(B)/
+	@$(KRUN) $(TOP)/scripts/conftest/run $(KDIR) $(B)
+	$(KRUN) $(MAKE) -C $(KDIR) M=$(B) TDXGMEM_B=$(B) $(if $(W),W=$(W)) modules
+
+demo:
+	scripts/demo
+
+check:
+	scripts/check
+
+lint:
+	scripts/lint
+
+unit:
+	$(MAKE) -C tests/unit run
+
+bench:
+	scripts/bench
+
+clean:
+	rm -rf build
+	$(MAKE) -C tests/unit clean
+	$(MAKE) -C tests/selftests clean

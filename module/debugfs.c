@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * debugfs view of the module counters, for tests and admins:
+ * /sys/kernel/debug/tdxgmem/stats, one "name value" per line.
+ */
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
+
+#include "tdxgmem_internal.h"
+
+static struct dentry *tdxgmem_debugfs_dir;
+
+static int tdxgmem_stats_show(struct seq_file *m, void *unused)
+{
+	struct tdxgmem_stats *s = &tdxgmem_stats;
+
+	seq_printf(m, "files %lld\n", atomic64_read(&s->files));
+	seq_printf(m, "pages %lld\n", atomic64_read(&s->pages));
+	seq_printf(m, "chunk_allocs %lld\n", atomic64_read(&s->chunk_allocs));
+	seq_printf(m, "page_allocs %lld\n", atomic64_read(&s->page_allocs));
+	seq_printf(m, "fallbacks %lld\n", atomic64_read(&s->fallbacks));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(tdxgmem_stats);
+
+void tdxgmem_debugfs_init(void)
+{
+	/* debugfs is optional: failures leave the module fully working. */
+	tdxgmem_debugfs_dir = debugfs_create_dir("tdxgmem", NULL);
+	debugfs_create_file("stats", 0444, tdxgmem_debugfs_dir, NULL,
+			    &tdxgmem_stats_fops);
+}
+
+void tdxgmem_debugfs_exit(void)
+{
+	debugfs_remove_recursive(tdxgmem_debugfs_dir);
+}

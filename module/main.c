@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tdxgmem: huge-page backed private guest memory for confidential VMs.
+ *
+ * Module entry points and parameters.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/mm.h>
+
+#include "tdxgmem_internal.h"
+#include "version.h"
+
+struct tdxgmem_stats tdxgmem_stats;
+
+/* 0 means "no limit beyond RAM"; checked against at TDXGMEM_CREATE. */
+unsigned long tdxgmem_max_file_size = 1UL << 40;
+module_param_named(max_file_size, tdxgmem_max_file_size, ulong, 0644);
+MODULE_PARM_DESC(max_file_size,
+		 "Largest tdxgmem file, in bytes (default 1 TiB); reported in TDXGMEM_GET_CAPS");
+
+static int __init tdxgmem_init(void)
+{
+	int ret;
+
+	ret = tdxgmem_directmap_init();
+	if (ret)
+		return ret;
+
+	tdxgmem_debugfs_init();
+
+	ret = tdxgmem_dev_init();
+	if (ret) {
+		tdxgmem_debugfs_exit();
+		return ret;
+	}
+
+	pr_info("api %d, direct map: %s\n", TDXGMEM_API_VERSION,
+		tdxgmem_directmap_name());
+	return 0;
+}
+
+static void __exit tdxgmem_exit(void)
+{
+	tdxgmem_dev_exit();
+	tdxgmem_debugfs_exit();
+}
+
+module_init(tdxgmem_init);
+module_exit(tdxgmem_exit);
+
+MODULE_DESCRIPTION("Huge-page backed private guest memory for confidential VMs");
+MODULE_AUTHOR("The tdxgmem developers");
+MODULE_LICENSE("GPL");
+MODULE_VERSION(TDXGMEM_VERSION);

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tdxgmem internal declarations shared by the module's files.
+ */
+#ifndef _TDXGMEM_INTERNAL_H
+#define _TDXGMEM_INTERNAL_H
+
+#include <linux/atomic.h>
+#include <linux/types.h>
+#include <uapi/linux/tdxgmem.h>
+
+struct file;
+
+/* Module-wide counters; every file's contribution returns to 0 on release. */
+struct tdxgmem_stats {
+	atomic64_t files;		/* open tdxgmem files */
+	atomic64_t pages;		/* 4 KiB pages held by all files */
+	atomic64_t chunk_allocs;	/* 2 MiB allocations that succeeded */
+	atomic64_t page_allocs;		/* 4 KiB allocations (incl. fallbacks) */
+	atomic64_t fallbacks;		/* 2 MiB wanted, 4 KiB given */
+};
+
+extern struct tdxgmem_stats tdxgmem_stats;
+
+/* Module parameters (main.c). */
+extern unsigned long tdxgmem_max_file_size;
+
+/* dev.c */
+int tdxgmem_dev_init(void);
+void tdxgmem_dev_exit(void);
+void tdxgmem_caps_fill(struct tdxgmem_caps *caps);
+
+/* create.c */
+u64 tdxgmem_supported_flags(void);
+long tdxgmem_create_ioctl(void __user *argp);
+
+/* directmap.c */
+int tdxgmem_directmap_init(void);
+enum tdxgmem_directmap_mode tdxgmem_directmap_mode(void);
+const char *tdxgmem_directmap_name(void);
+
+/* debugfs.c */
+void tdxgmem_debugfs_init(void);
+void tdxgmem_debugfs_exit(void);
+
+#endif /* _TDXGMEM_INTERNAL_H */

@@ -1,0 +1,42 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared settings for tdxgmem's scripts: cache location, reference kernels.
+# Sourced, never run.
+
+TDXGMEM_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CACHE=${TDXGMEM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tdxgmem}
+
+# Reference kernels: short name -> Debian kernel release.
+declare -A KREL=(
+	[6.12]=6.12.95+deb12-amd64
+	[7.3]=7.3.4+deb13-amd64
+)
+# Debian package version of each reference kernel (pins linux-source-*).
+declare -A KSRC_VER=([6.12]=6.12.95-1~bpo12+1 [7.3]=7.3.4-1~bpo13+1)
+
+die() { echo "${0##*/}: $*" >&2; exit 1; }
+log() { echo "${0##*/}: $*" >&2; }
+
+# Resolve "6.12", "7.3" or a full release to the short name.
+kshort() {
+	local k
+	for k in "${!KREL[@]}"; do
+		if [ "$1" = "$k" ] || [ "$1" = "${KREL[$k]}" ]; then
+			echo "$k"
+			return 0
+		fi
+	done
+	die "unknown reference kernel '$1' (known: ${!KREL[*]})"
+}
+
+# Private apt configuration: Debian's registry only, never /etc/apt.
+APTDIR=$CACHE/apt
+apt_opts() {
+	echo -o Dir::Etc::sourcelist="$APTDIR/sources.list" \
+	     -o Dir::Etc::sourceparts=- \
+	     -o Dir::State::Lists="$APTDIR/lists" \
+	     -o Dir::Cache="$APTDIR/cache" \
+	     -o Dir::State::status="$APTDIR/status" \
+	     -o APT::Get::List-Cleanup=0 \
+	     -o Debug::NoLocking=1 \
+	     -o APT::Sandbox::User=root
+}

@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * tdxgmem: huge-page backed private guest memory for confidential VMs.
+ *
+ * Userspace ABI of /dev/tdxgmem and of the tdxgmem files it creates.
+ * Every struct is 64-bit aligned and has reserved fields that must be zero
+ * (non-zero -> -EINVAL), so the ABI can grow without new ioctl numbers.
+ *
+ * Errors common to every ioctl:
+ *   -ENOTTY  unknown ioctl number (or a file ioctl on the device, and back)
+ *   -EFAULT  the argument pointer is not readable/writable
+ *   -EINVAL  a reserved field or an unknown flag bit is non-zero, or a
+ *            value is out of range; nothing changed
+ */
+#ifndef _UAPI_LINUX_TDXGMEM_H
+#define _UAPI_LINUX_TDXGMEM_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define TDXGMEM_DEVICE_PATH		"/dev/tdxgmem"
+#define TDXGMEM_API_VERSION		1
+
+/* 0xB9 is unassigned in Documentation/userspace-api/ioctl/ioctl-number.rst. */
+#define TDXGMEM_IOC_MAGIC		0xB9
+
+/* Flags of TDXGMEM_CREATE; values mirror upstream GUEST_MEMFD_FLAG_*. */
+#define TDXGMEM_F_MMAP			(1ULL << 0)	/* shared pages may be mmap()ed */
+#define TDXGMEM_F_INIT_SHARED		(1ULL << 1)	/* pages start shared */
+#define TDXGMEM_F_NO_DIRECT_MAP		(1ULL << 2)	/* private pages leave the direct map */
+#define TDXGMEM_F_ALL			(TDXGMEM_F_MMAP | TDXGMEM_F_INIT_SHARED | \
+					 TDXGMEM_F_NO_DIRECT_MAP)
+
+/* How private pages are removed from the kernel direct map. */
+enum tdxgmem_directmap_mode {
+	TDXGMEM_DIRECTMAP_NONE = 0,	/* not possible: NO_DIRECT_MAP -> -EOPNOTSUPP */
+	TDXGMEM_DIRECTMAP_RESOLVED = 1,	/* kernel helpers resolved at load time */
+	TDXGMEM_DIRECTMAP_EXPORTED = 2,	/* kernel exports the helpers to tdxgmem */
+};
+
+/**
+ * struct tdxgmem_caps - TDXGMEM_GET_CAPS: what this module and kernel offer.
+ * @api_version:     TDXGMEM_API_VERSION of the running module.
+ * @directmap_mode:  enum tdxgmem_directmap_mode in force.
+ * @supported_flags: TDXGMEM_F_* bits that TDXGMEM_CREATE accepts here.
+ * @page_sizes:      bitmask of backing page sizes (1 << 12 | 1 << 21 | ...).
+ * @max_file_size:   largest size TDXGMEM_CREATE accepts, in bytes.
+ * @reserved:        zero.
+ *
+ * The caller passes the struct zeroed; any non-zero field -> -EINVAL.
+ */
+struct tdxgmem_caps {
+	__u32 api_version;
+	__u32 directmap_mode;
+	__u64 supported_flags;
+	__u64 page_sizes;
+	__u64 max_file_size;
+	__u64 reserved[4];
+};
+
+/**
+ * struct tdxgmem_create - TDXGMEM_CREATE: make a new tdxgmem file.
+ * @size:                file size in bytes: non-zero multiple of the page
+ *                       size, at most caps.max_file_size; fixed for life.
+ * @flags:               TDXGMEM_F_* bits.
+ * @huge_page_size_log2: backing chunk size: 0 (largest supported), 12 or 21.
+ * @pad:                 zero.
+ * @numa_node:           node to allocate from, or -1 for any.
+ * @reserved:            zero.
+ *
+ * Returns a new file descriptor (O_RDWR | O_CLOEXEC).
+ * Errors: -EINVAL bad size/flags/size_log2/node or non-zero reserved;
+ *         -EOPNOTSUPP a known flag this kernel cannot honour;
+ *         -EMFILE/-ENFILE/-ENOMEM as for any new file.
+ */
+struct tdxgmem_create {
+	__u64 size;
+	__u64 flags;
+	__u8  huge_page_size_log2;
+	__u8  pad[3];
+	__s32 numa_node;
+	__u64 reserved[5];
+};
+
+#define TDXGMEM_ATTR_PRIVATE		(1ULL << 3)	/* as KVM_MEMORY_ATTRIBUTE_PRIVATE */
+
+#define TDXGMEM_CONVERT_ZERO		(1ULL << 0)	/* zero the pages (default) */
+#define TDXGMEM_CONVERT_PRESERVE	(1ULL << 1)	/* keep the contents */
+
+/**
+ * struct tdxgmem_attributes - TDXGMEM_SET_ATTRIBUTES: convert a range in place.
+ * @offset:       page-aligned start of the range in the file.
+ * @size:         page-aligned, non-zero length; offset + size <= file size.
+ * @attributes:   0 (shared) or TDXGMEM_ATTR_PRIVATE.
+ * @flags:        TDXGMEM_CONVERT_ZERO or TDXGMEM_CONVERT_PRESERVE (0 = zero).
+ * @error_offset: out: with -EAGAIN, the first page that could not change.
+ * @reserved:     zero.
+ *
+ * All or nothing: on any error no page of the range changed state.
+ * Errors: -EINVAL bad range/flags; -EAGAIN a page is in use, retry;
+ *         -ENOMEM a consumer could not split its mapping.
+ */
+struct tdxgmem_attributes {
+	__u64 offset;
+	__u64 size;
+	__u64 attributes;
+	__u64 flags;
+	__u64 error_offset;
+	__u64 reserved[3];
+};
+
+/* struct tdxgmem_extent.state bits */
+#define TDXGMEM_STATE_PRIVATE		(1U << 0)	/* private (else shared) */
+#define TDXGMEM_STATE_POPULATED		(1U << 1)	/* backing is allocated */
+#define TDXGMEM_STATE_HWPOISON		(1U << 2)	/* memory failure hit it */
+#define TDXGMEM_STATE_QUARANTINED	(1U << 3)	/* unmap failed: never reused */
+
+/**
+ * struct tdxgmem_extent - one run of pages with equal state.
+ * @offset:       start in the file, bytes.
+ * @size:         length, bytes.
+ * @state:        TDXGMEM_STATE_* bits.
+ * @backing_log2: log2 of the backing chunk size (12, 21); 0 if unpopulated.
+ * @map_log2:     largest mapping a consumer may use now (12, 21); 0 if none.
+ * @pad:          zero.
+ * @reserved:     zero.
+ */
+struct tdxgmem_extent {
+	__u64 offset;
+	__u64 size;
+	__u32 state;
+	__u8  backing_log2;
+	__u8  map_log2;
+	__u8  pad[2];
+	__u64 reserved;
+};
+
+/**
+ * struct tdxgmem_query - TDXGMEM_QUERY: describe a range of a file.
+ * @offset:      page-aligned start.
+ * @size:        page-aligned length; the range is clipped to the file size.
+ * @extents:     user pointer to an array of struct tdxgmem_extent.
+ * @nr_extents:  in: capacity of @extents; out: entries filled.
+ * @flags:       zero.
+ * @next_offset: out: where the next call should start (== end when done).
+ * @reserved:    zero.
+ *
+ * Neighbouring pages with equal state, backing_log2 and map_log2 merge.
+ */
+struct tdxgmem_query {
+	__u64 offset;
+	__u64 size;
+	__u64 extents;
+	__u32 nr_extents;
+	__u32 flags;
+	__u64 next_offset;
+	__u64 reserved[3];
+};
+
+/* On /dev/tdxgmem */
+#define TDXGMEM_GET_CAPS	_IOWR(TDXGMEM_IOC_MAGIC, 0x00, struct tdxgmem_caps)
+#define TDXGMEM_CREATE		_IOW(TDXGMEM_IOC_MAGIC, 0x01, struct tdxgmem_create)
+
+/* On a tdxgmem file */
+#define TDXGMEM_SET_ATTRIBUTES	_IOWR(TDXGMEM_IOC_MAGIC, 0x10, struct tdxgmem_attributes)
+#define TDXGMEM_QUERY		_IOWR(TDXGMEM_IOC_MAGIC, 0x11, struct tdxgmem_query)
+
+#endif /* _UAPI_LINUX_TDXGMEM_H */
