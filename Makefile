@@ -40,9 +40,12 @@ module modules:
 	@$(FETCH)
 	@test -n "$(KREL)" || { echo "tdxgmem: no kernel build tree at $(KDIR) (set KDIR= or KVER=)" >&2; exit 1; }
 	@mkdir -p $(B)
-	@cp -a -u $(SRCS) $(B)/
-	@$(KRUN) $(TOP)/scripts/conftest/run $(KDIR) $(B)
-	$(KRUN) $(MAKE) -C $(KDIR) M=$(B) TDXGMEM_B=$(B) $(if $(W),W=$(W)) modules
+	@# One build per kernel at a time: concurrent builds would share $(B).
+	flock $(B).lock sh -c '\
+		cp -a -u $(SRCS) $(B)/ && \
+		$(KRUN) $(TOP)/scripts/conftest/run $(KDIR) $(B) && \
+		$(KRUN) $(MAKE) -C $(KDIR) M=$(B) TDXGMEM_B=$(B) $(if $(W),W=$(W)) modules'
+
 
 demo:
 	scripts/demo
