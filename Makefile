@@ -29,8 +29,10 @@ KRUN :=
 FETCH := true
 endif
 
-B := $(TOP)/build/$(KREL)
+B ?= $(TOP)/build/$(KREL)
 SRCS := Kbuild module include uapi
+# Test modules, built with TESTS=1 (make check does).
+TEST_SRCS := tests/runner
 
 .PHONY: all module modules clean demo check lint unit bench kvmsim
 
@@ -43,8 +45,10 @@ module modules:
 	@# One build per kernel at a time: concurrent builds would share $(B).
 	flock $(B).lock sh -c '\
 		cp -a -u $(SRCS) $(B)/ && \
+		$(if $(TESTS),cp -a -u --parents $(TEST_SRCS) $(B)/ &&) \
 		$(KRUN) $(TOP)/scripts/conftest/run $(KDIR) $(B) && \
-		$(KRUN) $(MAKE) -C $(KDIR) M=$(B) TDXGMEM_B=$(B) $(if $(W),W=$(W)) modules'
+		$(KRUN) $(MAKE) -C $(KDIR) M=$(B) TDXGMEM_B=$(B) $(if $(TESTS),TDXGMEM_TESTS=m) \
+			$(if $(W),W=$(W)) $(if $(C),C=$(C)) modules'
 
 
 demo:
@@ -64,5 +68,5 @@ bench:
 
 clean:
 	rm -rf build
-	$(MAKE) -C tests/unit clean
-	$(MAKE) -C tests/selftests clean
+	-$(MAKE) -C tests/unit clean
+	-$(MAKE) -C tests/selftests clean

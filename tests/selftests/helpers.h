@@ -60,4 +60,41 @@ static inline long long tdxgmem_stat(const char *name)
 	return r;
 }
 
+/* fallocate() that returns -errno on failure, 0 otherwise. */
+static inline int xfallocate(int fd, int mode, unsigned long long off,
+			     unsigned long long len)
+{
+	return fallocate(fd, mode, off, len) ? -errno : 0;
+}
+
+/*
+ * TDXGMEM_QUERY of [off, off + size) into ext[cap]; returns 0 or -errno,
+ * *nr = extents filled, *next = next_offset (either may be NULL).
+ */
+static inline int tdxgmem_query(int fd, unsigned long long off,
+				unsigned long long size,
+				struct tdxgmem_extent *ext, unsigned int cap,
+				unsigned int *nr, unsigned long long *next)
+{
+	struct tdxgmem_query q = {
+		.offset = off,
+		.size = size,
+		.extents = (unsigned long long)(unsigned long)ext,
+		.nr_extents = cap,
+	};
+	int r = xioctl(fd, TDXGMEM_QUERY, &q);
+
+	if (nr)
+		*nr = q.nr_extents;
+	if (next)
+		*next = q.next_offset;
+	return r;
+}
+
+/* Leak check for the end of a test binary: no file, no page left. */
+static inline int tdxgmem_no_leaks(void)
+{
+	return tdxgmem_stat("files") == 0 && tdxgmem_stat("pages") == 0;
+}
+
 #endif

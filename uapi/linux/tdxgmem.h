@@ -15,6 +15,7 @@
 #ifndef _UAPI_LINUX_TDXGMEM_H
 #define _UAPI_LINUX_TDXGMEM_H
 
+#include <linux/const.h>
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
@@ -25,9 +26,9 @@
 #define TDXGMEM_IOC_MAGIC		0xB9
 
 /* Flags of TDXGMEM_CREATE; values mirror upstream GUEST_MEMFD_FLAG_*. */
-#define TDXGMEM_F_MMAP			(1ULL << 0)	/* shared pages may be mmap()ed */
-#define TDXGMEM_F_INIT_SHARED		(1ULL << 1)	/* pages start shared */
-#define TDXGMEM_F_NO_DIRECT_MAP		(1ULL << 2)	/* private pages leave the direct map */
+#define TDXGMEM_F_MMAP			_BITULL(0)	/* shared pages may be mmap()ed */
+#define TDXGMEM_F_INIT_SHARED		_BITULL(1)	/* pages start shared */
+#define TDXGMEM_F_NO_DIRECT_MAP		_BITULL(2)	/* private pages leave the direct map */
 #define TDXGMEM_F_ALL			(TDXGMEM_F_MMAP | TDXGMEM_F_INIT_SHARED | \
 					 TDXGMEM_F_NO_DIRECT_MAP)
 
@@ -82,10 +83,10 @@ struct tdxgmem_create {
 	__u64 reserved[5];
 };
 
-#define TDXGMEM_ATTR_PRIVATE		(1ULL << 3)	/* as KVM_MEMORY_ATTRIBUTE_PRIVATE */
+#define TDXGMEM_ATTR_PRIVATE		_BITULL(3)	/* as KVM_MEMORY_ATTRIBUTE_PRIVATE */
 
-#define TDXGMEM_CONVERT_ZERO		(1ULL << 0)	/* zero the pages (default) */
-#define TDXGMEM_CONVERT_PRESERVE	(1ULL << 1)	/* keep the contents */
+#define TDXGMEM_CONVERT_ZERO		_BITULL(0)	/* zero the pages (default) */
+#define TDXGMEM_CONVERT_PRESERVE	_BITULL(1)	/* keep the contents */
 
 /**
  * struct tdxgmem_attributes - TDXGMEM_SET_ATTRIBUTES: convert a range in place.
@@ -110,10 +111,10 @@ struct tdxgmem_attributes {
 };
 
 /* struct tdxgmem_extent.state bits */
-#define TDXGMEM_STATE_PRIVATE		(1U << 0)	/* private (else shared) */
-#define TDXGMEM_STATE_POPULATED		(1U << 1)	/* backing is allocated */
-#define TDXGMEM_STATE_HWPOISON		(1U << 2)	/* memory failure hit it */
-#define TDXGMEM_STATE_QUARANTINED	(1U << 3)	/* unmap failed: never reused */
+#define TDXGMEM_STATE_PRIVATE		_BITUL(0)	/* private (else shared) */
+#define TDXGMEM_STATE_POPULATED		_BITUL(1)	/* backing is allocated */
+#define TDXGMEM_STATE_HWPOISON		_BITUL(2)	/* memory failure hit it */
+#define TDXGMEM_STATE_QUARANTINED	_BITUL(3)	/* unmap failed: never reused */
 
 /**
  * struct tdxgmem_extent - one run of pages with equal state.
