@@ -19,6 +19,13 @@ static int tdxgmem_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "chunk_allocs %lld\n", atomic64_read(&s->chunk_allocs));
 	seq_printf(m, "page_allocs %lld\n", atomic64_read(&s->page_allocs));
 	seq_printf(m, "fallbacks %lld\n", atomic64_read(&s->fallbacks));
+	seq_printf(m, "frees %lld\n", atomic64_read(&s->frees));
+	seq_printf(m, "limit_fails %lld\n", atomic64_read(&s->limit_fails));
+	seq_printf(m, "dm_zapped_pages %lld\n", atomic64_read(&s->dm_zapped_pages));
+	seq_printf(m, "dm_restored_pages %lld\n", atomic64_read(&s->dm_restored_pages));
+	seq_printf(m, "dm_tlb_flushes %lld\n", atomic64_read(&s->dm_tlb_flushes));
+	seq_printf(m, "dm_failures %lld\n", atomic64_read(&s->dm_failures));
+	seq_printf(m, "dm_poison_skipped %lld\n", atomic64_read(&s->dm_poison_skipped));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(tdxgmem_stats);

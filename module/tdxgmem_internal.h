@@ -6,10 +6,18 @@
 #define _TDXGMEM_INTERNAL_H
 
 #include <linux/atomic.h>
+#include <linux/slab.h>
 #include <linux/types.h>
 #include <uapi/linux/tdxgmem.h>
 
+#ifndef HAVE_KZALLOC_OBJ
+/* 7.x's typed allocator, for older kernels. */
+#define kzalloc_obj(obj, gfp)	kzalloc(sizeof(obj), gfp)
+#endif
+
 struct file;
+struct vm_area_struct;
+struct tdxgmem_file;
 
 /* Module-wide counters; every file's contribution returns to 0 on release. */
 struct tdxgmem_stats {
@@ -18,6 +26,13 @@ struct tdxgmem_stats {
 	atomic64_t chunk_allocs;	/* 2 MiB allocations that succeeded */
 	atomic64_t page_allocs;		/* 4 KiB allocations (incl. fallbacks) */
 	atomic64_t fallbacks;		/* 2 MiB wanted, 4 KiB given */
+	atomic64_t frees;		/* 4 KiB pages let go (punch, close) */
+	atomic64_t limit_fails;		/* allocations refused by mem_limit_pct */
+	atomic64_t dm_zapped_pages;	/* pages taken out of the direct map */
+	atomic64_t dm_restored_pages;	/* pages put back into the direct map */
+	atomic64_t dm_tlb_flushes;	/* kernel TLB flushes for the above */
+	atomic64_t dm_failures;		/* failed direct-map changes */
+	atomic64_t dm_poison_skipped;	/* poisoned pages left unmapped */
 };
 
 extern struct tdxgmem_stats tdxgmem_stats;
@@ -33,6 +48,16 @@ void tdxgmem_caps_fill(struct tdxgmem_caps *caps);
 /* create.c */
 u64 tdxgmem_supported_flags(void);
 long tdxgmem_create_ioctl(void __user *argp);
+
+/* file.c */
+extern const struct file_operations tdxgmem_file_fops;
+void tdxgmem_invalidate(struct tdxgmem_file *f, pgoff_t start, pgoff_t end);
+
+/* mmap.c */
+int tdxgmem_mmap(struct file *file, struct vm_area_struct *vma);
+
+/* query.c */
+long tdxgmem_query_ioctl(struct tdxgmem_file *f, void __user *argp);
 
 /* directmap.c */
 int tdxgmem_directmap_init(void);

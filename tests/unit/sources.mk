@@ -1,1 +1,3 @@
 # Which module/ files each unit test links: UNIT_SRCS_<test> := file.c ...
+UNIT_SRCS_range_test := range.c
+UNIT_SRCS_order_test := order.c

@@ -69,8 +69,22 @@ struct tdxgmem_caps {
  * @numa_node:           node to allocate from, or -1 for any.
  * @reserved:            zero.
  *
- * Returns a new file descriptor (O_RDWR | O_CLOEXEC).
- * Errors: -EINVAL bad size/flags/size_log2/node or non-zero reserved;
+ * Returns a new file descriptor (O_RDWR | O_CLOEXEC). Nothing is allocated
+ * yet; @numa_node is the preferred node for later allocations.
+ *
+ * On the file: fallocate(FALLOC_FL_KEEP_SIZE) allocates zeroed backing,
+ * fallocate(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE) frees it (the
+ * shared/private attribute stays). fallocate errors: -EOPNOTSUPP other
+ * modes; -EINVAL unaligned, empty or (allocation) beyond EOF, punching
+ * at/after EOF succeeds; -EFBIG offset + len overflows (from the VFS);
+ * -ENOMEM out of memory or above the module's mem_limit_pct (never the
+ * OOM killer); -EINTR signal. read/write/pread/pwrite: -EINVAL.
+ * mmap: -ENODEV without TDXGMEM_F_MMAP, -EINVAL unless MAP_SHARED; a
+ * private page, a page past EOF, or a shared page that cannot be
+ * allocated -> SIGBUS.
+ *
+ * Errors: -EINVAL bad size/flags/size_log2/node or non-zero reserved,
+ *         TDXGMEM_F_INIT_SHARED without TDXGMEM_F_MMAP;
  *         -EOPNOTSUPP a known flag this kernel cannot honour;
  *         -EMFILE/-ENFILE/-ENOMEM as for any new file.
  */
@@ -99,7 +113,8 @@ struct tdxgmem_create {
  *
  * All or nothing: on any error no page of the range changed state.
  * Errors: -EINVAL bad range/flags; -EAGAIN a page is in use, retry;
- *         -ENOMEM a consumer could not split its mapping.
+ *         -ENOMEM a consumer could not split its mapping;
+ *         -EOPNOTSUPP conversion not implemented yet (API version 1).
  */
 struct tdxgmem_attributes {
 	__u64 offset;
@@ -147,6 +162,10 @@ struct tdxgmem_extent {
  * @reserved:    zero.
  *
  * Neighbouring pages with equal state, backing_log2 and map_log2 merge.
+ * At most 1024 extents are filled per call; continue from @next_offset.
+ * A @size reaching past EOF (even overflowing) means "up to EOF".
+ * Errors: -EINVAL unaligned offset/size, size 0, offset at/after EOF,
+ *         nr_extents 0, non-zero flags/reserved; -EFAULT bad pointers.
  */
 struct tdxgmem_query {
 	__u64 offset;

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tdxgmem: in-kernel API for the patched KVM (and for kvmsim, the test
+ * module that plays KVM).
+ *
+ * Every symbol is EXPORT_SYMBOL_GPL, so KVM may symbol_get() them and not
+ * depend on the module. The API is PFN-based: no struct page or folio
+ * crosses it, and nothing is pinned for the consumer; the consumer's
+ * safety rests on unmapping when told to (the callbacks below), exactly as
+ * KVM's safety rests on guest_memfd invalidations upstream.
+ *
+ * Lock order (outermost first):
+ *
+ *   KVM slots_lock
+ *     tdxgmem file invalidate lock (the inode's mapping->invalidate_lock)
+ *       KVM mmu_lock (taken by the consumer inside the callbacks)
+ *
+ * tdxgmem_bind() and tdxgmem_unbind() take the invalidate lock for write and
+ * may call the callbacks; call them with slots_lock (or nothing) held, never
+ * with mmu_lock. tdxgmem_get_pfn() and tdxgmem_peek_pfn() take it shared;
+ * call them without mmu_lock, like kvm_gmem_get_pfn().
+ */
+#ifndef _LINUX_TDXGMEM_H
+#define _LINUX_TDXGMEM_H
+
+#include <linux/types.h>
+
+struct file;
+struct tdxgmem_binding;
+
+/**
+ * enum tdxgmem_inval_reason - why a range is being invalidated.
+ * @TDXGMEM_INVAL_PUNCH:     fallocate(PUNCH_HOLE): the pages will be freed.
+ * @TDXGMEM_INVAL_TO_SHARED: conversion to shared: the pages stay, but are
+ *                           no longer private.
+ * @TDXGMEM_INVAL_UNBIND:    tdxgmem_unbind(): the pages stay in the file.
+ * @TDXGMEM_INVAL_RELEASE:   the file is being released: every page of the
+ *                           binding will be freed and the binding detached.
+ */
+enum tdxgmem_inval_reason {
+	TDXGMEM_INVAL_PUNCH,
+	TDXGMEM_INVAL_TO_SHARED,
+	TDXGMEM_INVAL_UNBIND,
+	TDXGMEM_INVAL_RELEASE,
+};
+
+/**
+ * struct tdxgmem_client_ops - callbacks into the consumer of a binding.
+ * @split: demote every mapping larger than 4 KiB that straddles @start or
+ *	@end (gfns; @end exclusive) to 4 KiB mappings, keeping them mapped.
+ *	May fail with -ENOMEM: the whole operation then fails, nothing
+ *	changed, and the caller may retry.
+ * @invalidate_begin: unmap every mapping of gfns [@start, @end) and keep
+ *	faults in the range from completing (KVM: mmu_invalidate_begin +
+ *	zap) until @invalidate_end.
+ * @invalidate_end: the end of the invalidation begun for the same range.
+ *	Returns 0, or a negative errno if some page of the range may still
+ *	be mapped: tdxgmem then quarantines every page of the range (never
+ *	frees or hands it out again; counted and reported as
+ *	TDXGMEM_STATE_QUARANTINED) instead of risking a use-after-free.
+ *
+ * All three are called with the file's invalidate lock held for write, in
+ * the order split (all bindings) -> invalidate_begin (all) ->
+ * invalidate_end (all) -> tdxgmem changes or frees the pages. Ranges are
+ * clipped to the binding. Callbacks may sleep and take mmu_lock; they must
+ * not call back into tdxgmem.
+ */
+struct tdxgmem_client_ops {
+	int (*split)(void *client, u64 start, u64 end);
+	void (*invalidate_begin)(void *client, u64 start, u64 end,
+				 enum tdxgmem_inval_reason reason);
+	int (*invalidate_end)(void *client, u64 start, u64 end);
+};
+
+bool tdxgmem_file_check(struct file *file);
+
+struct tdxgmem_binding *tdxgmem_bind(struct file *file, pgoff_t pgoff,
+				     unsigned long npages, u64 base_gfn,
+				     const struct tdxgmem_client_ops *ops,
+				     void *client);
+void tdxgmem_unbind(struct tdxgmem_binding *binding);
+
+int tdxgmem_get_pfn(struct tdxgmem_binding *binding, u64 gfn,
+		    unsigned long *pfn, int *max_order);
+int tdxgmem_peek_pfn(struct tdxgmem_binding *binding, u64 gfn,
+		     unsigned long *pfn, int *max_order);
+
+#endif /* _LINUX_TDXGMEM_H */

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The tdxgmem file type: file operations, fallocate and invalidation.
+ *
+ * The file's invalidate lock (DESIGN.md section 4) is its inode's
+ * mapping->invalidate_lock. Lock order: invalidate_lock -> chunk lock
+ * (tdxgmem_file.lock); see store.c for the full order. Every state change
+ * that takes backing away is: invalidate_lock for write ->
+ * tdxgmem_invalidate() -> change or free the pages.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/fs.h>
+#include <linux/falloc.h>
+#include <linux/memcontrol.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+
+#include "store.h"
+#include "tdxgmem_internal.h"
+
+/**
+ * tdxgmem_invalidate() - make [@start, @end) unreachable by everybody
+ *                        before its backing changes.
+ * @f:     the file.
+ * @start: first page.
+ * @end:   one past the last page.
+ *
+ * Called with the invalidate lock held for write. Zaps userspace mappings;
+ * KVM consumers' split/invalidate callbacks belong here too.
+ */
+void tdxgmem_invalidate(struct tdxgmem_file *f, pgoff_t start, pgoff_t end)
+{
+	struct address_space *mapping = f->inode->i_mapping;
+
+	lockdep_assert_held_write(&mapping->invalidate_lock);
+	if (start >= end)
+		return;
+	tdxgmem_store_wait_locked(f, start, end);
+	unmap_mapping_pages(mapping, start, end - start, false);
+}
+
+static long tdxgmem_allocate(struct tdxgmem_file *f, loff_t offset, loff_t len)
+{
+	struct address_space *mapping = f->inode->i_mapping;
+	u64 start, end;
+	int ret;
+
+	ret = tdxgmem_range_alloc(offset, len, f->size, &start, &end);
+	if (ret)
+		return ret;
+
+	filemap_invalidate_lock_shared(mapping);
+	ret = tdxgmem_store_populate(f, start, end);
+	filemap_invalidate_unlock_shared(mapping);
+	return ret;
+}
+
+static long tdxgmem_punch_hole(struct tdxgmem_file *f, loff_t offset,
+			       loff_t len)
+{
+	struct address_space *mapping = f->inode->i_mapping;
+	u64 start, end;
+	int ret;
+
+	ret = tdxgmem_range_punch(offset, len, f->size, &start, &end);
+	if (ret || start == end)
+		return ret;
+
+	filemap_invalidate_lock(mapping);
+	tdxgmem_invalidate(f, start, end);
+	tdxgmem_store_punch(f, start, end);
+	filemap_invalidate_unlock(mapping);
+	return 0;
+}
+
+static long tdxgmem_fallocate(struct file *file, int mode, loff_t offset,
+			      loff_t len)
+{
+	struct tdxgmem_file *f = file->private_data;
+
+	if (mode == FALLOC_FL_KEEP_SIZE)
+		return tdxgmem_allocate(f, offset, len);
+	if (mode == (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE))
+		return tdxgmem_punch_hole(f, offset, len);
+	return -EOPNOTSUPP;
+}
+
+static long tdxgmem_file_ioctl(struct file *file, unsigned int cmd,
+			       unsigned long arg)
+{
+	struct tdxgmem_file *f = file->private_data;
+	void __user *argp = (void __user *)arg;
+
+	switch (cmd) {
+	case TDXGMEM_QUERY:
+		return tdxgmem_query_ioctl(f, argp);
+	case TDXGMEM_SET_ATTRIBUTES:
+		/* Conversion comes with its own change. */
+		return -EOPNOTSUPP;
+	default:
+		return -ENOTTY;
+	}
+}
+
+/* Last reference: no mapping, fd or consumer can reach the file any more. */
+static int tdxgmem_file_release(struct inode *inode, struct file *file)
+{
+	struct tdxgmem_file *f = file->private_data;
+
+	tdxgmem_store_destroy(f);
+	mem_cgroup_put(f->memcg);
+	kfree(f);
+	atomic64_dec(&tdxgmem_stats.files);
+	return 0;
+}
+
+/* No read/write/llseek: read(2), write(2), pread(2) and pwrite(2) fail. */
+const struct file_operations tdxgmem_file_fops = {
+	.owner		= THIS_MODULE,
+	.release	= tdxgmem_file_release,
+	.fallocate	= tdxgmem_fallocate,
+	.mmap		= tdxgmem_mmap,
+	.unlocked_ioctl	= tdxgmem_file_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+};

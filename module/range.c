@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Pure logic of tdxgmem, shared by the module and the userspace unit tests:
+ * range validation (alignment, overflow, EOF clipping), per-chunk state and
+ * mapping-order computation, and merging of TDXGMEM_QUERY extents.
+ *
+ * Only fixed-width types and errno values; no kernel-only calls.
+ */
+#include "range.h"
+
+#define TDXGMEM_PAGE_MASK	(TDXGMEM_PAGE_SIZE - 1)
+
+/**
+ * tdxgmem_bit_test() - test bit @i of a chunk bitmap.
+ * @map: bitmap of TDXGMEM_CHUNK_PAGES bits.
+ * @i:   bit number, below TDXGMEM_CHUNK_PAGES.
+ *
+ * Return: the bit's value.
+ */
+bool tdxgmem_bit_test(const u64 *map, u32 i)
+{
+	return (map[i / 64] >> (i % 64)) & 1;
+}
+
+/**
+ * tdxgmem_bits_assign() - set or clear bits [@first, @end) of a bitmap.
+ * @map:   bitmap of TDXGMEM_CHUNK_PAGES bits.
+ * @first: first bit.
+ * @end:   one past the last bit, at most TDXGMEM_CHUNK_PAGES.
+ * @val:   value to store.
+ */
+void tdxgmem_bits_assign(u64 *map, u32 first, u32 end, bool val)
+{
+	u32 i;
+
+	for (i = first; i < end; i++) {
+		u64 m = 1ULL << (i % 64);
+
+		if (val)
+			map[i / 64] |= m;
+		else
+			map[i / 64] &= ~m;
+	}
+}
+
+/**
+ * tdxgmem_bits_count() - count set bits in [@first, @end) of a bitmap.
+ * @map:   bitmap of TDXGMEM_CHUNK_PAGES bits.
+ * @first: first bit.
+ * @end:   one past the last bit, at most TDXGMEM_CHUNK_PAGES.
+ *
+ * Return: the number of set bits.
+ */
+u32 tdxgmem_bits_count(const u64 *map, u32 first, u32 end)
+{
+	u32 i, n = 0;
+
+	for (i = first; i < end; i++)
+		n += tdxgmem_bit_test(map, i);
+	return n;
+}
+
+/**
+ * tdxgmem_chunk_bits_init() - state of a chunk nobody has touched yet.
+ * @b:       chunk state to initialise.
+ * @private: the file's initial attribute.
+ */
+void tdxgmem_chunk_bits_init(struct tdxgmem_chunk_bits *b, bool private)
+{
+	u32 i;
+
+	for (i = 0; i < TDXGMEM_CHUNK_WORDS; i++) {
+		b->populated[i] = 0;
+		b->private[i] = private ? ~0ULL : 0;
+	}
+	b->nr_populated = 0;
+	b->contig = false;
+}
+
+/**
+ * tdxgmem_chunk_bits_uniform() - is the chunk indistinguishable from an
+ *                                absent one?
+ * @b:       chunk state.
+ * @private: the file's initial attribute.
+ *
+ * Return: true if nothing is populated and every page has the initial
+ * attribute, so the chunk may be dropped from the file.
+ */
+bool tdxgmem_chunk_bits_uniform(const struct tdxgmem_chunk_bits *b,
+				bool private)
+{
+	u64 want = private ? ~0ULL : 0;
+	u32 i;
+
+	if (b->nr_populated)
+		return false;
+	for (i = 0; i < TDXGMEM_CHUNK_WORDS; i++)
+		if (b->private[i] != want)
+			return false;
+	return true;
+}
+
+/**
+ * tdxgmem_chunk_huge_mappable() - may the whole chunk be mapped at 2 MiB?
+ * @b: chunk state.
+ *
+ * Return: true if the chunk is one contiguous 2 MiB block, fully
+ * populated and all private.
+ */
+bool tdxgmem_chunk_huge_mappable(const struct tdxgmem_chunk_bits *b)
+{
+	u32 i;
+
+	if (!b->contig || b->nr_populated != TDXGMEM_CHUNK_PAGES)
+		return false;
+	for (i = 0; i < TDXGMEM_CHUNK_WORDS; i++)
+		if (b->private[i] != ~0ULL)
+			return false;
+	return true;
+}
+
+/**
+ * tdxgmem_chunk_page_info() - what TDXGMEM_QUERY reports for one page.
+ * @b:       chunk state.
+ * @i:       page index within the chunk.
+ * @huge_ok: tdxgmem_chunk_huge_mappable(@b), computed once per chunk.
+ * @pi:      result.
+ */
+void tdxgmem_chunk_page_info(const struct tdxgmem_chunk_bits *b, u32 i,
+			     bool huge_ok, struct tdxgmem_page_info *pi)
+{
+	bool populated = tdxgmem_bit_test(b->populated, i);
+	bool private = tdxgmem_bit_test(b->private, i);
+
+	pi->state = (private ? TDXGMEM_STATE_PRIVATE : 0) |
+		    (populated ? TDXGMEM_STATE_POPULATED : 0);
+	pi->backing_log2 = 0;
+	pi->map_log2 = 0;
+	if (!populated)
+		return;
+	pi->backing_log2 = b->contig ? TDXGMEM_HUGE_SHIFT : TDXGMEM_PAGE_SHIFT;
+	if (huge_ok)
+		pi->map_log2 = TDXGMEM_HUGE_SHIFT;
+	else if (private)
+		pi->map_log2 = TDXGMEM_PAGE_SHIFT;
+}
+
+/**
+ * tdxgmem_extent_add() - append a run of pages, merging with the last one.
+ * @eb:     extent buffer.
+ * @pgoff:  first page of the run.
+ * @npages: pages in the run, non-zero.
+ * @pi:     their common state.
+ *
+ * Return: false if the run neither merged nor fit; @eb is unchanged then.
+ */
+bool tdxgmem_extent_add(struct tdxgmem_extent_buf *eb, u64 pgoff, u64 npages,
+			const struct tdxgmem_page_info *pi)
+{
+	u64 off = pgoff << TDXGMEM_PAGE_SHIFT;
+	struct tdxgmem_extent *e;
+
+	if (eb->nr) {
+		e = &eb->ext[eb->nr - 1];
+		if (e->offset + e->size == off && e->state == pi->state &&
+		    e->backing_log2 == pi->backing_log2 &&
+		    e->map_log2 == pi->map_log2) {
+			e->size += npages << TDXGMEM_PAGE_SHIFT;
+			return true;
+		}
+	}
+	if (eb->nr == eb->cap)
+		return false;
+	e = &eb->ext[eb->nr++];
+	e->offset = off;
+	e->size = npages << TDXGMEM_PAGE_SHIFT;
+	e->state = pi->state;
+	e->backing_log2 = pi->backing_log2;
+	e->map_log2 = pi->map_log2;
+	e->pad[0] = 0;
+	e->pad[1] = 0;
+	e->reserved = 0;
+	return true;
+}
+
+/**
+ * tdxgmem_chunk_describe() - describe pages [@pg, @end) of one chunk.
+ * @b:       chunk state, or NULL for an absent chunk.
+ * @private: the file's initial attribute (used when @b is NULL).
+ * @pg:      first page (file index).
+ * @end:     one past the last page; [@pg, @end) lies within one chunk.
+ * @eb:      extent buffer.
+ *
+ * Return: the first page not described: @end, or less if @eb filled up.
+ */
+u64 tdxgmem_chunk_describe(const struct tdxgmem_chunk_bits *b, bool private,
+			   u64 pg, u64 end, struct tdxgmem_extent_buf *eb)
+{
+	struct tdxgmem_page_info pi;
+	bool huge_ok;
+
+	if (!b) {
+		pi.state = private ? TDXGMEM_STATE_PRIVATE : 0;
+		pi.backing_log2 = 0;
+		pi.map_log2 = 0;
+		return tdxgmem_extent_add(eb, pg, end - pg, &pi) ? end : pg;
+	}
+
+	huge_ok = tdxgmem_chunk_huge_mappable(b);
+	for (; pg < end; pg++) {
+		tdxgmem_chunk_page_info(b, pg % TDXGMEM_CHUNK_PAGES, huge_ok, &pi);
+		if (!tdxgmem_extent_add(eb, pg, 1, &pi))
+			break;
+	}
+	return pg;
+}
+
+/**
+ * tdxgmem_check_size() - validate TDXGMEM_CREATE's size.
+ * @size:     requested size in bytes.
+ * @max_size: largest size allowed.
+ *
+ * Return: 0, or -EINVAL if @size is zero, unaligned or above @max_size.
+ */
+int tdxgmem_check_size(u64 size, u64 max_size)
+{
+	if (!size || (size & TDXGMEM_PAGE_MASK) || size > max_size)
+		return -EINVAL;
+	return 0;
+}
+
+/* Common checks: page-aligned, non-zero and no u64 overflow of off + len. */
+static int tdxgmem_range_basic(u64 off, u64 len)
+{
+	if (!len || ((off | len) & TDXGMEM_PAGE_MASK))
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * tdxgmem_range_alloc() - validate an allocating fallocate().
+ * @off:   byte offset.
+ * @len:   byte length.
+ * @fsize: file size (page-aligned).
+ * @start: out: first page.
+ * @end:   out: one past the last page.
+ *
+ * Return: 0, or -EINVAL if unaligned, empty or not wholly inside the file.
+ */
+int tdxgmem_range_alloc(u64 off, u64 len, u64 fsize, u64 *start, u64 *end)
+{
+	if (tdxgmem_range_basic(off, len))
+		return -EINVAL;
+	if (off > fsize || len > fsize - off)
+		return -EINVAL;
+	*start = off >> TDXGMEM_PAGE_SHIFT;
+	*end = (off + len) >> TDXGMEM_PAGE_SHIFT;
+	return 0;
+}
+
+/**
+ * tdxgmem_range_punch() - validate a punch-hole fallocate().
+ * @off:   byte offset.
+ * @len:   byte length.
+ * @fsize: file size (page-aligned).
+ * @start: out: first page.
+ * @end:   out: one past the last page; @start == @end: nothing to do.
+ *
+ * The range is clipped at EOF, as for upstream guest_memfd.
+ *
+ * Return: 0, or -EINVAL if unaligned, empty or off + len overflows.
+ */
+int tdxgmem_range_punch(u64 off, u64 len, u64 fsize, u64 *start, u64 *end)
+{
+	if (tdxgmem_range_basic(off, len) || off + len < off)
+		return -EINVAL;
+	if (off >= fsize) {
+		*start = fsize >> TDXGMEM_PAGE_SHIFT;
+		*end = *start;
+		return 0;
+	}
+	*start = off >> TDXGMEM_PAGE_SHIFT;
+	*end = (len > fsize - off ? fsize : off + len) >> TDXGMEM_PAGE_SHIFT;
+	return 0;
+}
+
+/**
+ * tdxgmem_range_query() - validate TDXGMEM_QUERY's range.
+ * @off:   byte offset.
+ * @len:   byte length; clipped at EOF (any larger value means "to EOF").
+ * @fsize: file size (page-aligned).
+ * @start: out: first page.
+ * @end:   out: one past the last page.
+ *
+ * Return: 0, or -EINVAL if unaligned, empty or @off is at/after EOF.
+ */
+int tdxgmem_range_query(u64 off, u64 len, u64 fsize, u64 *start, u64 *end)
+{
+	if (tdxgmem_range_basic(off, len) || off >= fsize)
+		return -EINVAL;
+	*start = off >> TDXGMEM_PAGE_SHIFT;
+	*end = (len > fsize - off ? fsize : off + len) >> TDXGMEM_PAGE_SHIFT;
+	return 0;
+}

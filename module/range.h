@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Pure logic of tdxgmem: range validation, per-chunk state and order
+ * computation, extent merging. No kernel-only calls: also built in
+ * userspace by tests/unit.
+ */
+#ifndef _TDXGMEM_RANGE_H
+#define _TDXGMEM_RANGE_H
+
+#include "compat.h"
+#include <uapi/linux/tdxgmem.h>
+
+#define TDXGMEM_PAGE_SHIFT	12
+#define TDXGMEM_PAGE_SIZE	BIT_ULL(TDXGMEM_PAGE_SHIFT)
+#define TDXGMEM_CHUNK_SHIFT	9	/* pages per chunk, log2 */
+#define TDXGMEM_CHUNK_PAGES	BIT(TDXGMEM_CHUNK_SHIFT)
+#define TDXGMEM_HUGE_SHIFT	(TDXGMEM_PAGE_SHIFT + TDXGMEM_CHUNK_SHIFT)
+#define TDXGMEM_CHUNK_WORDS	(TDXGMEM_CHUNK_PAGES / 64)
+
+/**
+ * struct tdxgmem_chunk_bits - per-page state of one 512-page chunk.
+ * @populated:    bit set: the page has backing memory.
+ * @private:      bit set: the page is private (else shared). Kept for
+ *                unpopulated pages and across punch-hole.
+ * @nr_populated: number of bits set in @populated.
+ * @contig:       every populated page belongs to one naturally aligned,
+ *                physically contiguous 2 MiB block, at its own index.
+ */
+struct tdxgmem_chunk_bits {
+	u64 populated[TDXGMEM_CHUNK_WORDS];
+	u64 private[TDXGMEM_CHUNK_WORDS];
+	u32 nr_populated;
+	bool contig;
+};
+
+/**
+ * struct tdxgmem_page_info - what TDXGMEM_QUERY reports for one page.
+ * @state:        TDXGMEM_STATE_* bits.
+ * @backing_log2: 21 inside a contiguous chunk, 12 other populated, else 0.
+ * @map_log2:     largest order a consumer may map now (21, 12 or 0).
+ */
+struct tdxgmem_page_info {
+	u32 state;
+	u8 backing_log2;
+	u8 map_log2;
+};
+
+/**
+ * struct tdxgmem_extent_buf - extents being filled for TDXGMEM_QUERY.
+ * @ext: array of @cap entries.
+ * @cap: capacity of @ext.
+ * @nr:  entries filled so far.
+ */
+struct tdxgmem_extent_buf {
+	struct tdxgmem_extent *ext;
+	u32 cap;
+	u32 nr;
+};
+
+bool tdxgmem_bit_test(const u64 *map, u32 i);
+void tdxgmem_bits_assign(u64 *map, u32 first, u32 end, bool val);
+u32 tdxgmem_bits_count(const u64 *map, u32 first, u32 end);
+
+void tdxgmem_chunk_bits_init(struct tdxgmem_chunk_bits *b, bool private);
+bool tdxgmem_chunk_bits_uniform(const struct tdxgmem_chunk_bits *b,
+				bool private);
+bool tdxgmem_chunk_huge_mappable(const struct tdxgmem_chunk_bits *b);
+void tdxgmem_chunk_page_info(const struct tdxgmem_chunk_bits *b, u32 i,
+			     bool huge_ok, struct tdxgmem_page_info *pi);
+bool tdxgmem_extent_add(struct tdxgmem_extent_buf *eb, u64 pgoff, u64 npages,
+			const struct tdxgmem_page_info *pi);
+u64 tdxgmem_chunk_describe(const struct tdxgmem_chunk_bits *b, bool private,
+			   u64 pg, u64 end, struct tdxgmem_extent_buf *eb);
+
+int tdxgmem_check_size(u64 size, u64 max_size);
+int tdxgmem_range_alloc(u64 off, u64 len, u64 fsize, u64 *start, u64 *end);
+int tdxgmem_range_punch(u64 off, u64 len, u64 fsize, u64 *start, u64 *end);
+int tdxgmem_range_query(u64 off, u64 len, u64 fsize, u64 *start, u64 *end);
+
+#endif /* _TDXGMEM_RANGE_H */

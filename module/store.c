@@ -1,0 +1,487 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Backing store of tdxgmem files.
+ *
+ * A file is tracked in 512-page chunks (index = pgoff >> 9) in an xarray.
+ * An absent chunk means: nothing populated, every page has the file's
+ * initial attribute. A chunk whose pages are all wanted, that lies wholly
+ * inside the file and is empty, is backed by one naturally aligned 2 MiB
+ * block allocated without __GFP_COMP and split with split_page(), so that
+ * punch-hole can free single pages. Otherwise, and when the 2 MiB block is
+ * not available, pages come one by one (a "fallback" when 2 MiB was
+ * wanted). No allocation may call the OOM killer, and all files together
+ * hold at most mem_limit_pct percent of RAM: a file larger than RAM fails
+ * to populate with -ENOMEM instead of taking the machine down.
+ *
+ * Pages are never on the LRU and never movable: nothing migrates them.
+ *
+ * Locking (lock order, outermost first):
+ *
+ *   mmap_lock (page faults)
+ *     mapping->invalidate_lock ("the file's invalidate lock")
+ *       tdxgmem_file.lock (chunk state)
+ *     page lock (taken with invalidate_lock held, never with file.lock)
+ *
+ * Every change of chunk state holds invalidate_lock (shared: allocation and
+ * faults; exclusive: punch-hole, and later conversion) and tdxgmem_file.lock.
+ * Holding invalidate_lock for write therefore freezes the state.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/gfp.h>
+#include <linux/memcontrol.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/moduleparam.h>
+#include <linux/pagemap.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+
+#include "store.h"
+#include "tdxgmem_internal.h"
+
+static unsigned int tdxgmem_mem_limit_pct = 90;
+
+static int tdxgmem_mem_limit_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 1, 100);
+}
+
+static const struct kernel_param_ops tdxgmem_mem_limit_ops = {
+	.set	= tdxgmem_mem_limit_set,
+	.get	= param_get_uint,
+};
+module_param_cb(mem_limit_pct, &tdxgmem_mem_limit_ops, &tdxgmem_mem_limit_pct,
+		0644);
+MODULE_PARM_DESC(mem_limit_pct,
+		 "Percentage of RAM all tdxgmem files together may hold (1-100, default 90); beyond it allocation fails with -ENOMEM");
+
+/* 2 MiB attempt: cheap, no retries, no compaction storms, no OOM killer. */
+#define TDXGMEM_GFP_CHUNK	(GFP_HIGHUSER | __GFP_ACCOUNT | __GFP_NORETRY | \
+				 __GFP_NOWARN | __GFP_ZERO)
+/* 4 KiB pages: reclaim hard, but fail rather than OOM-kill. */
+#define TDXGMEM_GFP_PAGE	(GFP_HIGHUSER | __GFP_ACCOUNT | \
+				 __GFP_RETRY_MAYFAIL | __GFP_NOWARN | __GFP_ZERO)
+/* Metadata: charged like the pages, never the OOM killer either. */
+#define TDXGMEM_GFP_META	(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | \
+				 __GFP_NOWARN)
+
+#define TDXGMEM_CHUNK_MASK	(TDXGMEM_CHUNK_PAGES - 1)
+
+/* Account @n pages against the module-wide limit before allocating them. */
+static int tdxgmem_reserve(unsigned long n)
+{
+	u64 limit = (u64)totalram_pages() * READ_ONCE(tdxgmem_mem_limit_pct) / 100;
+
+	if (atomic64_add_return(n, &tdxgmem_stats.pages) > limit) {
+		atomic64_sub(n, &tdxgmem_stats.pages);
+		atomic64_inc(&tdxgmem_stats.limit_fails);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void tdxgmem_unreserve(unsigned long n)
+{
+	atomic64_sub(n, &tdxgmem_stats.pages);
+}
+
+/* Pages of chunk @idx that lie inside the file: 512 except in the tail. */
+static u32 tdxgmem_chunk_span(struct tdxgmem_file *f, unsigned long idx)
+{
+	pgoff_t first = (pgoff_t)idx << TDXGMEM_CHUNK_SHIFT;
+
+	return min_t(pgoff_t, TDXGMEM_CHUNK_PAGES, f->nr_pages - first);
+}
+
+static struct page *tdxgmem_chunk_page(struct tdxgmem_chunk *c, u32 i)
+{
+	return c->bits.contig ? c->base + i : c->pages[i];
+}
+
+/* Look up chunk @idx, creating it. Called with file.lock held. */
+static struct tdxgmem_chunk *tdxgmem_chunk_get(struct tdxgmem_file *f,
+					       unsigned long idx)
+{
+	struct tdxgmem_chunk *c = xa_load(&f->chunks, idx);
+	int ret;
+
+	if (c)
+		return c;
+	c = kzalloc_obj(*c, TDXGMEM_GFP_META);
+	if (!c)
+		return ERR_PTR(-ENOMEM);
+	tdxgmem_chunk_bits_init(&c->bits, f->init_private);
+	ret = xa_err(xa_store(&f->chunks, idx, c, TDXGMEM_GFP_META));
+	if (ret) {
+		kfree(c);
+		return ERR_PTR(ret);
+	}
+	return c;
+}
+
+/*
+ * Restore the invariants of an empty chunk, and drop a chunk that says no
+ * more than an absent one. Called with file.lock held.
+ */
+static void tdxgmem_chunk_trim(struct tdxgmem_file *f, unsigned long idx,
+			       struct tdxgmem_chunk *c)
+{
+	if (c->bits.nr_populated)
+		return;
+	kfree(c->pages);
+	c->pages = NULL;
+	c->base = NULL;
+	c->bits.contig = false;
+	if (tdxgmem_chunk_bits_uniform(&c->bits, f->init_private)) {
+		xa_erase(&f->chunks, idx);
+		kfree(c);
+	}
+}
+
+/* Back a whole, empty chunk with one 2 MiB block. */
+static bool tdxgmem_chunk_fill_huge(struct tdxgmem_file *f,
+				    struct tdxgmem_chunk *c)
+{
+	struct page *page;
+
+	if (tdxgmem_reserve(TDXGMEM_CHUNK_PAGES))
+		return false;
+	page = alloc_pages_node(f->nid, TDXGMEM_GFP_CHUNK, TDXGMEM_CHUNK_SHIFT);
+	if (!page) {
+		tdxgmem_unreserve(TDXGMEM_CHUNK_PAGES);
+		return false;
+	}
+	/* Order-0 pages with their own refcounts: punch frees them singly. */
+	split_page(page, TDXGMEM_CHUNK_SHIFT);
+
+	c->base = page;
+	c->bits.contig = true;
+	tdxgmem_bits_assign(c->bits.populated, 0, TDXGMEM_CHUNK_PAGES, true);
+	c->bits.nr_populated = TDXGMEM_CHUNK_PAGES;
+	f->nr_populated += TDXGMEM_CHUNK_PAGES;
+	atomic64_inc(&tdxgmem_stats.chunk_allocs);
+	return true;
+}
+
+/* Switch a chunk to per-page tracking before a 4 KiB page joins it. */
+static int tdxgmem_chunk_ensure_array(struct tdxgmem_chunk *c)
+{
+	struct page **pages;
+	u32 i;
+
+	if (c->pages)
+		return 0;
+	pages = kcalloc(TDXGMEM_CHUNK_PAGES, sizeof(*pages), TDXGMEM_GFP_META);
+	if (!pages)
+		return -ENOMEM;
+	if (c->bits.contig) {
+		for (i = 0; i < TDXGMEM_CHUNK_PAGES; i++)
+			if (tdxgmem_bit_test(c->bits.populated, i))
+				pages[i] = c->base + i;
+		c->base = NULL;
+		c->bits.contig = false;
+	}
+	c->pages = pages;
+	return 0;
+}
+
+static int tdxgmem_chunk_fill_page(struct tdxgmem_file *f,
+				   struct tdxgmem_chunk *c, u32 i)
+{
+	struct page *page;
+	int ret;
+
+	ret = tdxgmem_chunk_ensure_array(c);
+	if (ret)
+		return ret;
+	ret = tdxgmem_reserve(1);
+	if (ret)
+		return ret;
+	page = alloc_pages_node(f->nid, TDXGMEM_GFP_PAGE, 0);
+	if (!page) {
+		tdxgmem_unreserve(1);
+		return -ENOMEM;
+	}
+	c->pages[i] = page;
+	tdxgmem_bits_assign(c->bits.populated, i, i + 1, true);
+	c->bits.nr_populated++;
+	f->nr_populated++;
+	atomic64_inc(&tdxgmem_stats.page_allocs);
+	return 0;
+}
+
+/*
+ * Populate pages [@first, @end) of chunk @idx. @whole: the caller is happy
+ * to have the whole chunk populated (so a 2 MiB block may be used).
+ * Called with file.lock held and the file's memcg active.
+ */
+static int tdxgmem_chunk_fill(struct tdxgmem_file *f, unsigned long idx,
+			      u32 first, u32 end, bool whole)
+{
+	struct tdxgmem_chunk *c;
+	int ret = 0;
+	u32 i;
+
+	c = tdxgmem_chunk_get(f, idx);
+	if (IS_ERR(c))
+		return PTR_ERR(c);
+
+	if (whole && f->huge && !c->bits.nr_populated &&
+	    tdxgmem_chunk_span(f, idx) == TDXGMEM_CHUNK_PAGES) {
+		if (tdxgmem_chunk_fill_huge(f, c))
+			return 0;
+		atomic64_inc(&tdxgmem_stats.fallbacks);
+	}
+
+	for (i = first; i < end; i++) {
+		if (tdxgmem_bit_test(c->bits.populated, i))
+			continue;
+		ret = tdxgmem_chunk_fill_page(f, c, i);
+		if (ret)
+			break;
+	}
+	tdxgmem_chunk_trim(f, idx, c);
+	return ret;
+}
+
+/**
+ * tdxgmem_store_init() - set up the empty store of a new file.
+ * @f: the file; its other fields are already set.
+ */
+void tdxgmem_store_init(struct tdxgmem_file *f)
+{
+	mutex_init(&f->lock);
+	xa_init(&f->chunks);
+	f->nr_populated = 0;
+}
+
+/**
+ * tdxgmem_store_destroy() - release all backing of a file being freed.
+ * @f: the file; nobody else can reach it any more.
+ */
+void tdxgmem_store_destroy(struct tdxgmem_file *f)
+{
+	struct tdxgmem_chunk *c;
+	unsigned long idx;
+	u32 i;
+
+	xa_for_each(&f->chunks, idx, c) {
+		for (i = 0; i < TDXGMEM_CHUNK_PAGES; i++)
+			if (tdxgmem_bit_test(c->bits.populated, i))
+				put_page(tdxgmem_chunk_page(c, i));
+		kfree(c->pages);
+		kfree(c);
+		cond_resched();
+	}
+	xa_destroy(&f->chunks);
+	atomic64_add(f->nr_populated, &tdxgmem_stats.frees);
+	tdxgmem_unreserve(f->nr_populated);
+	f->nr_populated = 0;
+	mutex_destroy(&f->lock);
+}
+
+/**
+ * tdxgmem_store_populate() - allocate zeroed backing for [@start, @end).
+ * @f:     the file.
+ * @start: first page.
+ * @end:   one past the last page, at most f->nr_pages.
+ *
+ * Called with the invalidate lock held shared. Pages already populated
+ * stay; on error what was allocated so far stays too (as upstream gmem).
+ *
+ * Return: 0, -ENOMEM (also when mem_limit_pct is reached) or -EINTR.
+ */
+int tdxgmem_store_populate(struct tdxgmem_file *f, pgoff_t start, pgoff_t end)
+{
+	struct mem_cgroup *old = set_active_memcg(f->memcg);
+	pgoff_t pg, next;
+	int ret = 0;
+
+	for (pg = start; pg < end; pg = next) {
+		unsigned long idx = pg >> TDXGMEM_CHUNK_SHIFT;
+		u32 first = pg & TDXGMEM_CHUNK_MASK;
+
+		next = min_t(pgoff_t, (pgoff_t)(idx + 1) << TDXGMEM_CHUNK_SHIFT,
+			     end);
+		if (signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		mutex_lock(&f->lock);
+		ret = tdxgmem_chunk_fill(f, idx, first, first + (next - pg),
+					 next - pg == TDXGMEM_CHUNK_PAGES);
+		mutex_unlock(&f->lock);
+		if (ret)
+			break;
+		cond_resched();
+	}
+	set_active_memcg(old);
+	return ret;
+}
+
+/**
+ * tdxgmem_store_get_shared() - the page to map for a userspace fault.
+ * @f:     the file.
+ * @index: page index, below f->nr_pages.
+ *
+ * Populates the page if needed (its whole chunk at 2 MiB if the chunk is
+ * empty). Called with the invalidate lock held shared.
+ *
+ * Return: the page with a reference taken, ERR_PTR(-EPERM) for a private
+ * page, or ERR_PTR(-ENOMEM).
+ */
+struct page *tdxgmem_store_get_shared(struct tdxgmem_file *f, pgoff_t index)
+{
+	unsigned long idx = index >> TDXGMEM_CHUNK_SHIFT;
+	u32 i = index & TDXGMEM_CHUNK_MASK;
+	struct tdxgmem_chunk *c;
+	struct page *page;
+	bool private;
+	int ret;
+
+	mutex_lock(&f->lock);
+	c = xa_load(&f->chunks, idx);
+	private = c ? tdxgmem_bit_test(c->bits.private, i) : f->init_private;
+	if (private) {
+		page = ERR_PTR(-EPERM);
+		goto out;
+	}
+	if (!c || !tdxgmem_bit_test(c->bits.populated, i)) {
+		struct mem_cgroup *old = set_active_memcg(f->memcg);
+
+		ret = tdxgmem_chunk_fill(f, idx, i, i + 1, true);
+		set_active_memcg(old);
+		if (ret) {
+			page = ERR_PTR(ret);
+			goto out;
+		}
+		c = xa_load(&f->chunks, idx);
+	}
+	page = tdxgmem_chunk_page(c, i);
+	get_page(page);
+out:
+	mutex_unlock(&f->lock);
+	return page;
+}
+
+/**
+ * tdxgmem_store_wait_locked() - wait for faults still installing pages.
+ * @f:     the file.
+ * @start: first page.
+ * @end:   one past the last page.
+ *
+ * A fault hands its page to the core locked and the core unlocks it once
+ * the PTE is in place. Called with the invalidate lock held for write, so
+ * no new fault can start; after this, every PTE of the range is visible to
+ * unmap_mapping_range().
+ */
+void tdxgmem_store_wait_locked(struct tdxgmem_file *f, pgoff_t start,
+			       pgoff_t end)
+{
+	struct tdxgmem_chunk *c;
+	unsigned long idx;
+	u32 i;
+
+	lockdep_assert_held_write(&f->inode->i_mapping->invalidate_lock);
+	xa_for_each_range(&f->chunks, idx, c, start >> TDXGMEM_CHUNK_SHIFT,
+			  (end - 1) >> TDXGMEM_CHUNK_SHIFT) {
+		pgoff_t base = (pgoff_t)idx << TDXGMEM_CHUNK_SHIFT;
+		u32 first = max(start, base) - base;
+		u32 last = min_t(pgoff_t, end - base, TDXGMEM_CHUNK_PAGES);
+
+		for (i = first; i < last; i++) {
+			struct page *page;
+
+			if (!tdxgmem_bit_test(c->bits.populated, i))
+				continue;
+			page = tdxgmem_chunk_page(c, i);
+			if (PageLocked(page)) {
+				lock_page(page);
+				unlock_page(page);
+			}
+		}
+	}
+}
+
+/**
+ * tdxgmem_store_punch() - drop the backing of [@start, @end).
+ * @f:     the file.
+ * @start: first page.
+ * @end:   one past the last page, at most f->nr_pages.
+ *
+ * Attributes stay. Called with the invalidate lock held for write, after
+ * tdxgmem_invalidate() of the range. A page still referenced elsewhere (a
+ * pipe after vmsplice, an I/O in flight) is freed when that reference goes.
+ */
+void tdxgmem_store_punch(struct tdxgmem_file *f, pgoff_t start, pgoff_t end)
+{
+	struct tdxgmem_chunk *c;
+	unsigned long idx;
+	u32 i;
+
+	lockdep_assert_held_write(&f->inode->i_mapping->invalidate_lock);
+	xa_for_each_range(&f->chunks, idx, c, start >> TDXGMEM_CHUNK_SHIFT,
+			  (end - 1) >> TDXGMEM_CHUNK_SHIFT) {
+		pgoff_t base = (pgoff_t)idx << TDXGMEM_CHUNK_SHIFT;
+		u32 first = max(start, base) - base;
+		u32 last = min_t(pgoff_t, end - base, TDXGMEM_CHUNK_PAGES);
+		unsigned long freed = 0;
+
+		mutex_lock(&f->lock);
+		for (i = first; i < last; i++) {
+			if (!tdxgmem_bit_test(c->bits.populated, i))
+				continue;
+			put_page(tdxgmem_chunk_page(c, i));
+			if (c->pages)
+				c->pages[i] = NULL;
+			tdxgmem_bits_assign(c->bits.populated, i, i + 1, false);
+			c->bits.nr_populated--;
+			freed++;
+		}
+		f->nr_populated -= freed;
+		tdxgmem_chunk_trim(f, idx, c);
+		mutex_unlock(&f->lock);
+
+		tdxgmem_unreserve(freed);
+		atomic64_add(freed, &tdxgmem_stats.frees);
+		cond_resched();
+	}
+}
+
+/**
+ * tdxgmem_store_describe() - fill TDXGMEM_QUERY extents for [@start, @end).
+ * @f:     the file.
+ * @start: first page.
+ * @end:   one past the last page, at most f->nr_pages.
+ * @eb:    extent buffer.
+ *
+ * Return: the first page not described (@end when all of it was).
+ */
+u64 tdxgmem_store_describe(struct tdxgmem_file *f, pgoff_t start, pgoff_t end,
+			   struct tdxgmem_extent_buf *eb)
+{
+	pgoff_t pg = start;
+
+	mutex_lock(&f->lock);
+	while (pg < end) {
+		unsigned long idx = pg >> TDXGMEM_CHUNK_SHIFT;
+		pgoff_t cend = min_t(pgoff_t,
+				     (pgoff_t)(idx + 1) << TDXGMEM_CHUNK_SHIFT,
+				     end);
+		struct tdxgmem_chunk *c = xa_load(&f->chunks, idx);
+		pgoff_t next;
+
+		next = tdxgmem_chunk_describe(c ? &c->bits : NULL,
+					      f->init_private, pg, cend, eb);
+		if (next != cend) {
+			pg = next;
+			break;
+		}
+		pg = next;
+		cond_resched();
+	}
+	mutex_unlock(&f->lock);
+	return pg;
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Backing store of a tdxgmem file: 512-page chunks in an xarray.
+ */
+#ifndef _TDXGMEM_STORE_H
+#define _TDXGMEM_STORE_H
+
+#include <linux/mutex.h>
+#include <linux/types.h>
+#include <linux/xarray.h>
+
+#include "range.h"
+
+struct inode;
+struct mem_cgroup;
+struct page;
+
+/**
+ * struct tdxgmem_chunk - backing of pages [idx * 512, idx * 512 + 512).
+ * @bits:  populated/private bitmaps and the contiguity flag.
+ * @base:  if @bits.contig: first page of the 2 MiB block; page i of the
+ *         chunk is @base + i.
+ * @pages: if populated and not contiguous: per-page backing.
+ *
+ * nr_populated == 0 implies !contig, @base == NULL and @pages == NULL.
+ */
+struct tdxgmem_chunk {
+	struct tdxgmem_chunk_bits bits;
+	struct page *base;
+	struct page **pages;
+};
+
+/**
+ * struct tdxgmem_file - one tdxgmem file (file->private_data).
+ * @inode:        the file's own anon inode.
+ * @size:         size in bytes, fixed.
+ * @nr_pages:     size in pages.
+ * @flags:        TDXGMEM_F_* from create.
+ * @huge:         try 2 MiB blocks (huge_page_size_log2 0 or 21).
+ * @init_private: pages start private (no TDXGMEM_F_INIT_SHARED).
+ * @nid:          preferred node, or NUMA_NO_NODE.
+ * @memcg:        memcg of the creator; allocations are charged to it.
+ * @lock:         protects @chunks and every chunk's state.
+ * @chunks:       struct tdxgmem_chunk by chunk index; absent = untouched.
+ * @nr_populated: pages this file holds.
+ */
+struct tdxgmem_file {
+	struct inode *inode;
+	u64 size;
+	pgoff_t nr_pages;
+	u64 flags;
+	bool huge;
+	bool init_private;
+	int nid;
+	struct mem_cgroup *memcg;
+	struct mutex lock;	/* see store.c for the lock order */
+	struct xarray chunks;
+	unsigned long nr_populated;
+};
+
+void tdxgmem_store_init(struct tdxgmem_file *f);
+void tdxgmem_store_destroy(struct tdxgmem_file *f);
+int tdxgmem_store_populate(struct tdxgmem_file *f, pgoff_t start, pgoff_t end);
+struct page *tdxgmem_store_get_shared(struct tdxgmem_file *f, pgoff_t index);
+void tdxgmem_store_wait_locked(struct tdxgmem_file *f, pgoff_t start,
+			       pgoff_t end);
+void tdxgmem_store_punch(struct tdxgmem_file *f, pgoff_t start, pgoff_t end);
+u64 tdxgmem_store_describe(struct tdxgmem_file *f, pgoff_t start, pgoff_t end,
+			   struct tdxgmem_extent_buf *eb);
+
+#endif /* _TDXGMEM_STORE_H */

@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: GPL-2.0
+/* mmap(): shared pages as ordinary memory; private/past-EOF SIGBUS. */
+#include <pthread.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "helpers.h"
+
+#define SHARED_FLAGS	(TDXGMEM_F_MMAP | TDXGMEM_F_INIT_SHARED)
+#define PUNCH		(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE)
+
+static int newfile(unsigned long long size, unsigned long long flags, int log2)
+{
+	int dev = tdxgmem_open_dev();
+	int fd;
+
+	if (dev < 0)
+		return -errno;
+	fd = tdxgmem_create(dev, size, flags, log2);
+	close(dev);
+	return fd;
+}
+
+/* Touch *p in a child; the signal that killed it, or 0. */
+static int touch_sig(volatile unsigned char *p, int write)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		if (write)
+			*p = 1;
+		else
+			(void)*p;
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+}
+
+TEST(map_private_einval)
+{
+	int fd = newfile(SZ_2M, SHARED_FLAGS, 0);
+
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE, fd, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, SZ_2M, PROT_READ, MAP_PRIVATE, fd, 0));
+	EXPECT_EQ(EINVAL, errno);
+	close(fd);
+}
+
+TEST(no_mmap_flag_enodev)
+{
+	int fd = newfile(SZ_2M, 0, 0);
+
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE,
+				   MAP_SHARED, fd, 0));
+	EXPECT_EQ(ENODEV, errno);
+	close(fd);
+}
+
+TEST(shared_read_write)
+{
+	int fd = newfile(2 * SZ_2M, SHARED_FLAGS, 0);
+	unsigned long *p, *q;
+	unsigned long n = 2 * SZ_2M / sizeof(*p);
+
+	ASSERT_LE(0, fd);
+	p = mmap(NULL, 2 * SZ_2M, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	for (unsigned long i = 0; i < n; i += 512)
+		ASSERT_EQ(0, p[i]);	/* zeroed */
+	for (unsigned long i = 0; i < n; i++)
+		p[i] = i * 2654435761UL;
+	EXPECT_EQ(1024, tdxgmem_stat("pages"));
+	/* A second mapping of the same file sees the same pages. */
+	q = mmap(NULL, 2 * SZ_2M, PROT_READ, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, q);
+	for (unsigned long i = 0; i < n; i++)
+		ASSERT_EQ(i * 2654435761UL, q[i]);
+	munmap(q, 2 * SZ_2M);
+	munmap(p, 2 * SZ_2M);
+	EXPECT_EQ(1024, tdxgmem_stat("pages"));
+	close(fd);
+	EXPECT_EQ(0, tdxgmem_stat("pages"));
+}
+
+TEST(mapping_outlives_fd)
+{
+	int fd = newfile(SZ_2M, SHARED_FLAGS, 0);
+	unsigned char *p;
+
+	ASSERT_LE(0, fd);
+	p = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	close(fd);
+	p[0] = 7;
+	EXPECT_EQ(1, tdxgmem_stat("files"));
+	EXPECT_EQ(7, p[0]);
+	munmap(p, SZ_2M);
+	EXPECT_EQ(0, tdxgmem_stat("files"));
+	EXPECT_EQ(0, tdxgmem_stat("pages"));
+}
+
+TEST(pipe_and_file_io)
+{
+	int fd = newfile(SZ_2M, SHARED_FLAGS, 0);
+	size_t len = 64 * 1024;
+	char *p, *src, *dst;
+	char tmpl[] = "/tmp/tdxgmem-mmap-XXXXXX";
+	int pfd[2], tfd;
+	struct iovec iov;
+
+	ASSERT_LE(0, fd);
+	p = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	src = malloc(len);
+	dst = malloc(len);
+	ASSERT_NE(NULL, src);
+	ASSERT_NE(NULL, dst);
+	for (size_t i = 0; i < len; i++)
+		src[i] = (char)(i * 7 + 3);
+
+	/* read(2) from a pipe into the mapping: copy_to_user on our pages. */
+	ASSERT_EQ(0, pipe(pfd));
+	ASSERT_EQ(len, write(pfd[1], src, len));
+	ASSERT_EQ(len, read(pfd[0], p + SZ_4K, len));
+	EXPECT_EQ(0, memcmp(p + SZ_4K, src, len));
+	/* write(2) from the mapping: copy_from_user. */
+	ASSERT_EQ(len, write(pfd[1], p + SZ_4K, len));
+	ASSERT_EQ(len, read(pfd[0], dst, len));
+	EXPECT_EQ(0, memcmp(dst, src, len));
+
+	/* A regular file, both directions. */
+	tfd = mkstemp(tmpl);
+	ASSERT_LE(0, tfd);
+	unlink(tmpl);
+	ASSERT_EQ(len, pwrite(tfd, p + SZ_4K, len, 0));
+	ASSERT_EQ(len, pread(tfd, p + SZ_1G / 1024, len, 0));
+	EXPECT_EQ(0, memcmp(p + SZ_1G / 1024, src, len));
+	close(tfd);
+
+	/* vmsplice: GUP on our pages, the pipe keeps references to them. */
+	iov.iov_base = p + SZ_4K;
+	iov.iov_len = len;
+	ASSERT_EQ(len, vmsplice(pfd[1], &iov, 1, 0));
+	/* Punch while the pipe still holds the pages: no crash. */
+	ASSERT_EQ(0, xfallocate(fd, PUNCH, 0, SZ_2M));
+	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	ASSERT_EQ(len, read(pfd[0], dst, len));
+	EXPECT_EQ(0, memcmp(dst, src, len));	/* the old pages */
+	EXPECT_EQ(0, p[SZ_4K]);			/* the file: a hole */
+	close(pfd[0]);
+	close(pfd[1]);
+	free(src);
+	free(dst);
+	munmap(p, SZ_2M);
+	close(fd);
+	EXPECT_EQ(0, tdxgmem_stat("pages"));
+}
+
+TEST(gup_process_vm_readv)
+{
+	int fd = newfile(SZ_2M, SHARED_FLAGS, 0);
+	char *p, buf[64];
+	struct iovec local = { buf, sizeof(buf) }, remote;
+
+	ASSERT_LE(0, fd);
+	p = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	strcpy(p + 100, "hello from tdxgmem");
+	remote.iov_base = p + 100;
+	remote.iov_len = sizeof(buf);
+	/* GUP of our own pages through the remote-access path. */
+	ASSERT_EQ(sizeof(buf), process_vm_readv(getpid(), &local, 1, &remote, 1, 0));
+	EXPECT_STREQ("hello from tdxgmem", buf);
+	munmap(p, SZ_2M);
+	close(fd);
+}
+
+TEST(private_page_sigbus)
+{
+	int fd = newfile(SZ_2M, TDXGMEM_F_MMAP, 0);
+	unsigned char *p;
+	int pfd[2];
+	char c = 'x';
+
+	ASSERT_LE(0, fd);
+	p = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(SIGBUS, touch_sig(p, 0));
+	EXPECT_EQ(SIGBUS, touch_sig(p + SZ_2M - 1, 1));
+	/* Populated private pages are not reachable either. */
+	ASSERT_EQ(0, xfallocate(fd, FALLOC_FL_KEEP_SIZE, 0, SZ_2M));
+	EXPECT_EQ(SIGBUS, touch_sig(p + SZ_4K, 0));
+	/* read(2) into a private page fails instead of killing. */
+	ASSERT_EQ(0, pipe(pfd));
+	ASSERT_EQ(1, write(pfd[1], &c, 1));
+	EXPECT_EQ(-1, read(pfd[0], p, 1));
+	EXPECT_EQ(EFAULT, errno);
+	close(pfd[0]);
+	close(pfd[1]);
+	munmap(p, SZ_2M);
+	close(fd);
+}
+
+TEST(past_eof_sigbus)
+{
+	int fd = newfile(2 * SZ_4K, SHARED_FLAGS, 0);
+	unsigned char *p;
+
+	ASSERT_LE(0, fd);
+	p = mmap(NULL, 4 * SZ_4K, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(0, touch_sig(p + SZ_4K, 1));
+	EXPECT_EQ(SIGBUS, touch_sig(p + 2 * SZ_4K, 0));
+	EXPECT_EQ(SIGBUS, touch_sig(p + 3 * SZ_4K, 1));
+	munmap(p, 4 * SZ_4K);
+	/* Offset beyond EOF: mapping works, touching does not. */
+	p = mmap(NULL, SZ_4K, PROT_READ, MAP_SHARED, fd, 8 * SZ_4K);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(SIGBUS, touch_sig(p, 0));
+	munmap(p, SZ_4K);
+	close(fd);
+}
+
+TEST(no_expand)
+{
+	int fd = newfile(SZ_2M, SHARED_FLAGS, 0);
+	void *p, *q;
+
+	ASSERT_LE(0, fd);
+	p = mmap(NULL, SZ_4K, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	q = mremap(p, SZ_4K, 2 * SZ_4K, MREMAP_MAYMOVE);
+	EXPECT_EQ(MAP_FAILED, q);
+	munmap(p, SZ_4K);
+	close(fd);
+}
+
+TEST(fork_shares_pages)
+{
+	int fd = newfile(SZ_2M, SHARED_FLAGS, 0);
+	volatile unsigned long *p;
+	int status;
+	pid_t pid;
+
+	ASSERT_LE(0, fd);
+	p = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	p[0] = 0x1234;
+	p[SZ_2M / 8 - 1] = 0x5678;
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		if (p[0] != 0x1234 || p[SZ_2M / 8 - 1] != 0x5678)
+			_exit(1);
+		p[1] = 0xabcd;		/* populated page */
+		p[4096] = 0xef01;	/* page 8 */
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0xabcd, p[1]);
+	EXPECT_EQ(0xef01, p[4096]);
+	munmap((void *)p, SZ_2M);
+	close(fd);
+}
+
+TEST(punch_zaps)
+{
+	int fd = newfile(2 * SZ_2M, SHARED_FLAGS, 0);
+	volatile unsigned char *p;
+
+	ASSERT_LE(0, fd);
+	p = mmap(NULL, 2 * SZ_2M, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	for (unsigned long i = 0; i < 2 * SZ_2M; i += SZ_4K)
+		p[i] = 0x5a;
+	EXPECT_EQ(1024, tdxgmem_stat("pages"));
+	ASSERT_EQ(0, xfallocate(fd, PUNCH, SZ_4K, SZ_4K));
+	EXPECT_EQ(1023, tdxgmem_stat("pages"));
+	EXPECT_EQ(0x5a, p[0]);
+	EXPECT_EQ(0, p[SZ_4K]);
+	EXPECT_EQ(0x5a, p[2 * SZ_4K]);
+	ASSERT_EQ(0, xfallocate(fd, PUNCH, 0, 2 * SZ_2M));
+	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	for (unsigned long i = 0; i < 2 * SZ_2M; i += SZ_4K)
+		ASSERT_EQ(0, p[i]);
+	munmap((void *)p, 2 * SZ_2M);
+	close(fd);
+}
+
+struct race {
+	int fd;
+	volatile int stop;
+};
+
+static void *puncher(void *arg)
+{
+	struct race *r = arg;
+
+	while (!r->stop)
+		fallocate(r->fd, PUNCH, 0, SZ_2M);
+	return NULL;
+}
+
+/* Faults racing punch-hole: no stale page may stay mapped. */
+TEST(fault_vs_punch)
+{
+	struct race r = { .fd = newfile(SZ_2M, SHARED_FLAGS, 12) };
+	volatile unsigned char *p;
+	pthread_t t;
+
+	ASSERT_LE(0, r.fd);
+	p = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE, MAP_SHARED, r.fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, pthread_create(&t, NULL, puncher, &r));
+	for (int n = 0; n < 200; n++)
+		for (unsigned long i = 0; i < SZ_2M; i += 16 * SZ_4K)
+			p[i] = 1;
+	r.stop = 1;
+	pthread_join(t, NULL);
+	/* After a final punch every page must read back as zero. */
+	ASSERT_EQ(0, xfallocate(r.fd, PUNCH, 0, SZ_2M));
+	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	for (unsigned long i = 0; i < SZ_2M; i += 16 * SZ_4K)
+		ASSERT_EQ(0, p[i]);
+	munmap((void *)p, SZ_2M);
+	close(r.fd);
+	EXPECT_EQ(0, tdxgmem_stat("pages"));
+}
+
+TEST(zz_no_leaks)
+{
+	EXPECT_EQ(0, tdxgmem_stat("files"));
+	EXPECT_EQ(0, tdxgmem_stat("pages"));
+}
+
+TEST_HARNESS_MAIN

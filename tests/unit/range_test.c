@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Unit tests of module/range.c: ranges, per-chunk state, extent merging. */
+#include <string.h>
+
+#include "tap.h"
+#include "range.h"
+
+#define PG	4096ULL
+#define M2	(2ULL << 20)
+#define U64MAX	(~0ULL)
+
+TEST(check_size)
+{
+	CHECK_EQ(tdxgmem_check_size(0, 1ULL << 40), -EINVAL);
+	CHECK_EQ(tdxgmem_check_size(1, 1ULL << 40), -EINVAL);
+	CHECK_EQ(tdxgmem_check_size(PG - 1, 1ULL << 40), -EINVAL);
+	CHECK_EQ(tdxgmem_check_size(PG + 1, 1ULL << 40), -EINVAL);
+	CHECK_EQ(tdxgmem_check_size(PG, 1ULL << 40), 0);
+	CHECK_EQ(tdxgmem_check_size(1ULL << 40, 1ULL << 40), 0);
+	CHECK_EQ(tdxgmem_check_size((1ULL << 40) + PG, 1ULL << 40), -EINVAL);
+	CHECK_EQ(tdxgmem_check_size(U64MAX, U64MAX), -EINVAL);
+	CHECK_EQ(tdxgmem_check_size(U64MAX & ~(PG - 1), U64MAX), 0);
+}
+
+TEST(range_alloc)
+{
+	u64 s = 7, e = 7;
+
+	CHECK_EQ(tdxgmem_range_alloc(0, M2, M2, &s, &e), 0);
+	CHECK_EQ(s, 0);
+	CHECK_EQ(e, 512);
+	CHECK_EQ(tdxgmem_range_alloc(PG, PG, M2, &s, &e), 0);
+	CHECK_EQ(s, 1);
+	CHECK_EQ(e, 2);
+	CHECK_EQ(tdxgmem_range_alloc(M2 - PG, PG, M2, &s, &e), 0);
+	CHECK_EQ(e, 512);
+	/* Zero, unaligned, beyond EOF, overflow. */
+	CHECK_EQ(tdxgmem_range_alloc(0, 0, M2, &s, &e), -EINVAL);
+	CHECK_EQ(tdxgmem_range_alloc(1, PG, M2, &s, &e), -EINVAL);
+	CHECK_EQ(tdxgmem_range_alloc(0, PG + 1, M2, &s, &e), -EINVAL);
+	CHECK_EQ(tdxgmem_range_alloc(0, M2 + PG, M2, &s, &e), -EINVAL);
+	CHECK_EQ(tdxgmem_range_alloc(M2, PG, M2, &s, &e), -EINVAL);
+	CHECK_EQ(tdxgmem_range_alloc(M2 + PG, PG, M2, &s, &e), -EINVAL);
+	CHECK_EQ(tdxgmem_range_alloc(PG, U64MAX & ~(PG - 1), M2, &s, &e), -EINVAL);
+	CHECK_EQ(tdxgmem_range_alloc(U64MAX & ~(PG - 1), 2 * PG, U64MAX, &s, &e),
+		 -EINVAL);
+	CHECK_EQ(tdxgmem_range_alloc(U64MAX, U64MAX, U64MAX, &s, &e), -EINVAL);
+}
+
+TEST(range_punch)
+{
+	u64 s, e;
+
+	CHECK_EQ(tdxgmem_range_punch(0, M2, M2, &s, &e), 0);
+	CHECK_EQ(s, 0);
+	CHECK_EQ(e, 512);
+	/* Clipped at EOF. */
+	CHECK_EQ(tdxgmem_range_punch(PG, 4 * M2, M2, &s, &e), 0);
+	CHECK_EQ(s, 1);
+	CHECK_EQ(e, 512);
+	/* At or after EOF: nothing to do, but fine. */
+	CHECK_EQ(tdxgmem_range_punch(M2, PG, M2, &s, &e), 0);
+	CHECK_EQ(s, e);
+	CHECK_EQ(tdxgmem_range_punch(8 * M2, PG, M2, &s, &e), 0);
+	CHECK_EQ(s, e);
+	CHECK_EQ(tdxgmem_range_punch(0, U64MAX & ~(PG - 1), M2, &s, &e), 0);
+	CHECK_EQ(s, 0);
+	CHECK_EQ(e, 512);
+	/* Bad. */
+	CHECK_EQ(tdxgmem_range_punch(0, 0, M2, &s, &e), -EINVAL);
+	CHECK_EQ(tdxgmem_range_punch(3, PG, M2, &s, &e), -EINVAL);
+	CHECK_EQ(tdxgmem_range_punch(0, 3, M2, &s, &e), -EINVAL);
+	CHECK_EQ(tdxgmem_range_punch(PG, U64MAX & ~(PG - 1), M2, &s, &e), -EINVAL);
+	CHECK_EQ(tdxgmem_range_punch(U64MAX & ~(PG - 1), PG, M2, &s, &e), -EINVAL);
+}
+
+TEST(range_query)
+{
+	u64 s, e;
+
+	CHECK_EQ(tdxgmem_range_query(0, PG, M2, &s, &e), 0);
+	CHECK_EQ(e, 1);
+	CHECK_EQ(tdxgmem_range_query(PG, 8 * M2, M2, &s, &e), 0);
+	CHECK_EQ(s, 1);
+	CHECK_EQ(e, 512);
+	/* Overflowing size means "to EOF". */
+	CHECK_EQ(tdxgmem_range_query(M2 - PG, U64MAX & ~(PG - 1), M2, &s, &e), 0);
+	CHECK_EQ(s, 511);
+	CHECK_EQ(e, 512);
+	CHECK_EQ(tdxgmem_range_query(M2, PG, M2, &s, &e), -EINVAL);
+	CHECK_EQ(tdxgmem_range_query(U64MAX & ~(PG - 1), PG, M2, &s, &e), -EINVAL);
+	CHECK_EQ(tdxgmem_range_query(0, 0, M2, &s, &e), -EINVAL);
+	CHECK_EQ(tdxgmem_range_query(1, PG, M2, &s, &e), -EINVAL);
+	CHECK_EQ(tdxgmem_range_query(0, PG - 1, M2, &s, &e), -EINVAL);
+}
+
+TEST(bits)
+{
+	u64 map[TDXGMEM_CHUNK_WORDS] = {};
+
+	tdxgmem_bits_assign(map, 60, 70, true);
+	CHECK_EQ(tdxgmem_bits_count(map, 0, 512), 10);
+	CHECK(!tdxgmem_bit_test(map, 59));
+	CHECK(tdxgmem_bit_test(map, 60));
+	CHECK(tdxgmem_bit_test(map, 63));
+	CHECK(tdxgmem_bit_test(map, 64));
+	CHECK(tdxgmem_bit_test(map, 69));
+	CHECK(!tdxgmem_bit_test(map, 70));
+	tdxgmem_bits_assign(map, 0, 512, true);
+	CHECK_EQ(tdxgmem_bits_count(map, 0, 512), 512);
+	CHECK(tdxgmem_bit_test(map, 511));
+	tdxgmem_bits_assign(map, 511, 512, false);
+	CHECK_EQ(tdxgmem_bits_count(map, 0, 512), 511);
+	CHECK_EQ(tdxgmem_bits_count(map, 500, 512), 11);
+}
+
+static void full_contig(struct tdxgmem_chunk_bits *b, bool private)
+{
+	tdxgmem_chunk_bits_init(b, private);
+	tdxgmem_bits_assign(b->populated, 0, 512, true);
+	b->nr_populated = 512;
+	b->contig = true;
+}
+
+TEST(chunk_orders)
+{
+	struct tdxgmem_chunk_bits b;
+	struct tdxgmem_page_info pi;
+
+	tdxgmem_chunk_bits_init(&b, true);
+	CHECK(tdxgmem_chunk_bits_uniform(&b, true));
+	CHECK(!tdxgmem_chunk_bits_uniform(&b, false));
+	CHECK(!tdxgmem_chunk_huge_mappable(&b));
+	tdxgmem_chunk_page_info(&b, 3, false, &pi);
+	CHECK_EQ(pi.state, TDXGMEM_STATE_PRIVATE);
+	CHECK_EQ(pi.backing_log2, 0);
+	CHECK_EQ(pi.map_log2, 0);
+
+	/* Contiguous, full, private: 21/21. */
+	full_contig(&b, true);
+	CHECK(tdxgmem_chunk_huge_mappable(&b));
+	CHECK(!tdxgmem_chunk_bits_uniform(&b, true));
+	tdxgmem_chunk_page_info(&b, 511, true, &pi);
+	CHECK_EQ(pi.state, TDXGMEM_STATE_PRIVATE | TDXGMEM_STATE_POPULATED);
+	CHECK_EQ(pi.backing_log2, 21);
+	CHECK_EQ(pi.map_log2, 21);
+
+	/* Contiguous, full, shared: backing 21, no mapping. */
+	full_contig(&b, false);
+	CHECK(!tdxgmem_chunk_huge_mappable(&b));
+	tdxgmem_chunk_page_info(&b, 0, false, &pi);
+	CHECK_EQ(pi.state, TDXGMEM_STATE_POPULATED);
+	CHECK_EQ(pi.backing_log2, 21);
+	CHECK_EQ(pi.map_log2, 0);
+
+	/* One shared page breaks 2M mapping for the whole chunk. */
+	full_contig(&b, true);
+	tdxgmem_bits_assign(b.private, 100, 101, false);
+	CHECK(!tdxgmem_chunk_huge_mappable(&b));
+	tdxgmem_chunk_page_info(&b, 0, false, &pi);
+	CHECK_EQ(pi.map_log2, 12);
+	CHECK_EQ(pi.backing_log2, 21);
+	tdxgmem_chunk_page_info(&b, 100, false, &pi);
+	CHECK_EQ(pi.map_log2, 0);
+
+	/* A punched page breaks it too; the rest stays 2M-backed. */
+	full_contig(&b, true);
+	tdxgmem_bits_assign(b.populated, 7, 8, false);
+	b.nr_populated--;
+	CHECK(!tdxgmem_chunk_huge_mappable(&b));
+	tdxgmem_chunk_page_info(&b, 7, false, &pi);
+	CHECK_EQ(pi.state, TDXGMEM_STATE_PRIVATE);
+	CHECK_EQ(pi.backing_log2, 0);
+	tdxgmem_chunk_page_info(&b, 8, false, &pi);
+	CHECK_EQ(pi.backing_log2, 21);
+	CHECK_EQ(pi.map_log2, 12);
+
+	/* Not contiguous, full, private: 4K. */
+	full_contig(&b, true);
+	b.contig = false;
+	CHECK(!tdxgmem_chunk_huge_mappable(&b));
+	tdxgmem_chunk_page_info(&b, 0, false, &pi);
+	CHECK_EQ(pi.backing_log2, 12);
+	CHECK_EQ(pi.map_log2, 12);
+}
+
+TEST(extent_merge)
+{
+	struct tdxgmem_extent ext[4];
+	struct tdxgmem_extent_buf eb = { ext, 2, 0 };
+	struct tdxgmem_page_info a = { TDXGMEM_STATE_PRIVATE, 0, 0 };
+	struct tdxgmem_page_info b = { TDXGMEM_STATE_PRIVATE, 12, 12 };
+
+	memset(ext, 0xff, sizeof(ext));
+	CHECK(tdxgmem_extent_add(&eb, 0, 1, &a));
+	CHECK(tdxgmem_extent_add(&eb, 1, 511, &a));
+	CHECK(tdxgmem_extent_add(&eb, 512, 512, &a));	/* across chunks */
+	CHECK_EQ(eb.nr, 1);
+	CHECK_EQ(ext[0].offset, 0);
+	CHECK_EQ(ext[0].size, 2 * M2);
+	CHECK_EQ(ext[0].pad[0], 0);
+	CHECK_EQ(ext[0].reserved, 0);
+	CHECK(tdxgmem_extent_add(&eb, 1024, 1, &b));
+	CHECK_EQ(eb.nr, 2);
+	/* Not adjacent: no merge, and the buffer is full. */
+	CHECK(!tdxgmem_extent_add(&eb, 1026, 1, &b));
+	CHECK(!tdxgmem_extent_add(&eb, 1025, 1, &a));
+	CHECK_EQ(eb.nr, 2);
+	CHECK_EQ(ext[1].size, PG);
+	/* Still merges into the last one when full. */
+	CHECK(tdxgmem_extent_add(&eb, 1025, 3, &b));
+	CHECK_EQ(ext[1].size, 4 * PG);
+	CHECK_EQ(ext[1].backing_log2, 12);
+	CHECK_EQ(ext[2].size, U64MAX);	/* untouched */
+}
+
+TEST(chunk_describe)
+{
+	struct tdxgmem_extent ext[8];
+	struct tdxgmem_extent_buf eb = { ext, 8, 0 };
+	struct tdxgmem_chunk_bits b;
+	u64 next;
+
+	/* Absent chunks merge into one extent across chunk boundaries. */
+	next = tdxgmem_chunk_describe(NULL, true, 5, 512, &eb);
+	CHECK_EQ(next, 512);
+	next = tdxgmem_chunk_describe(NULL, true, 512, 1024, &eb);
+	CHECK_EQ(next, 1024);
+	CHECK_EQ(eb.nr, 1);
+	CHECK_EQ(ext[0].offset, 5 * PG);
+	CHECK_EQ(ext[0].size, 1019 * PG);
+	CHECK_EQ(ext[0].state, TDXGMEM_STATE_PRIVATE);
+
+	/* A present but untouched chunk says the same and merges too. */
+	tdxgmem_chunk_bits_init(&b, true);
+	next = tdxgmem_chunk_describe(&b, true, 1024, 1536, &eb);
+	CHECK_EQ(next, 1536);
+	CHECK_EQ(eb.nr, 1);
+	CHECK_EQ(ext[0].size, 1531 * PG);
+
+	/* Full contiguous private chunk, then pages 10..19 punched. */
+	full_contig(&b, true);
+	tdxgmem_bits_assign(b.populated, 10, 20, false);
+	b.nr_populated -= 10;
+	eb.nr = 0;
+	next = tdxgmem_chunk_describe(&b, true, 1536, 2048, &eb);
+	CHECK_EQ(next, 2048);
+	CHECK_EQ(eb.nr, 3);
+	CHECK_EQ(ext[0].size, 10 * PG);
+	CHECK_EQ(ext[0].backing_log2, 21);
+	CHECK_EQ(ext[0].map_log2, 12);
+	CHECK_EQ(ext[1].offset, 1546 * PG);
+	CHECK_EQ(ext[1].size, 10 * PG);
+	CHECK_EQ(ext[1].state, TDXGMEM_STATE_PRIVATE);
+	CHECK_EQ(ext[2].size, 492 * PG);
+
+	/* A full buffer stops at the first page it cannot describe. */
+	eb.nr = 0;
+	eb.cap = 2;
+	next = tdxgmem_chunk_describe(&b, true, 1536, 2048, &eb);
+	CHECK_EQ(next, 1556);
+	CHECK_EQ(eb.nr, 2);
+	/* And an absent chunk after a full buffer. */
+	next = tdxgmem_chunk_describe(NULL, false, 2048, 2560, &eb);
+	CHECK_EQ(next, 2048);
+}
+
+int main(void)
+{
+	TAP_PLAN(8);
+	RUN(check_size);
+	RUN(range_alloc);
+	RUN(range_punch);
+	RUN(range_query);
+	RUN(bits);
+	RUN(chunk_orders);
+	RUN(extent_merge);
+	RUN(chunk_describe);
+	TAP_DONE();
+}
