@@ -32,7 +32,7 @@ endif
 B ?= $(TOP)/build/$(KREL)
 SRCS := Kbuild module include uapi
 # Test modules, built with TESTS=1 (make check does).
-TEST_SRCS := tests/runner
+TEST_SRCS := tests/runner tests/kvmsim
 
 .PHONY: all module modules clean demo check lint unit bench kvmsim
 

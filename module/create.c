@@ -81,6 +81,8 @@ static struct file *tdxgmem_file_create(const struct tdxgmem_create *req)
 	f->init_private = !(req->flags & TDXGMEM_F_INIT_SHARED);
 	f->nid = req->numa_node;
 	tdxgmem_store_init(f);
+	INIT_LIST_HEAD(&f->bindings);
+	kref_init(&f->ref);
 
 	/* Own inode and address_space per file, LSM-initialised. */
 	file = anon_inode_create_getfile("[tdxgmem]", &tdxgmem_file_fops, f,
@@ -90,6 +92,8 @@ static struct file *tdxgmem_file_create(const struct tdxgmem_create *req)
 		return file;
 	}
 	inode = file_inode(file);
+	/* f outlives the file while detached bindings use its lock. */
+	ihold(inode);
 	f->inode = inode;
 
 	/* vfs_fallocate() only serves regular files and block devices. */

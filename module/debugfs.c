@@ -21,6 +21,10 @@ static int tdxgmem_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "fallbacks %lld\n", atomic64_read(&s->fallbacks));
 	seq_printf(m, "frees %lld\n", atomic64_read(&s->frees));
 	seq_printf(m, "limit_fails %lld\n", atomic64_read(&s->limit_fails));
+	seq_printf(m, "bindings %lld\n", atomic64_read(&s->bindings));
+	seq_printf(m, "quarantined %lld\n", atomic64_read(&s->quarantined));
+	seq_printf(m, "splits %lld\n", atomic64_read(&s->splits));
+	seq_printf(m, "invalidations %lld\n", atomic64_read(&s->invalidations));
 	seq_printf(m, "dm_zapped_pages %lld\n", atomic64_read(&s->dm_zapped_pages));
 	seq_printf(m, "dm_restored_pages %lld\n", atomic64_read(&s->dm_restored_pages));
 	seq_printf(m, "dm_tlb_flushes %lld\n", atomic64_read(&s->dm_tlb_flushes));

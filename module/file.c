@@ -23,22 +23,34 @@
 /**
  * tdxgmem_invalidate() - make [@start, @end) unreachable by everybody
  *                        before its backing changes.
- * @f:     the file.
- * @start: first page.
- * @end:   one past the last page.
+ * @f:      the file.
+ * @start:  first page.
+ * @end:    one past the last page.
+ * @reason: what the caller is about to do to the pages.
  *
- * Called with the invalidate lock held for write. Zaps userspace mappings;
- * KVM consumers' split/invalidate callbacks belong here too.
+ * Called with the invalidate lock held for write. The order is DESIGN.md
+ * section 4's: consumers split huge mappings around the range (which may
+ * fail: then nothing has changed), userspace mappings are zapped, and
+ * consumers unmap the range (pages they fail to unmap are quarantined).
+ *
+ * Return: 0, or a consumer's split error (-ENOMEM).
  */
-void tdxgmem_invalidate(struct tdxgmem_file *f, pgoff_t start, pgoff_t end)
+int tdxgmem_invalidate(struct tdxgmem_file *f, pgoff_t start, pgoff_t end,
+		       enum tdxgmem_inval_reason reason)
 {
 	struct address_space *mapping = f->inode->i_mapping;
+	int ret;
 
 	lockdep_assert_held_write(&mapping->invalidate_lock);
 	if (start >= end)
-		return;
+		return 0;
+	ret = tdxgmem_bindings_split(f, start, end);
+	if (ret)
+		return ret;
 	tdxgmem_store_wait_locked(f, start, end);
 	unmap_mapping_pages(mapping, start, end - start, false);
+	tdxgmem_bindings_invalidate(f, start, end, reason);
+	return 0;
 }
 
 static long tdxgmem_allocate(struct tdxgmem_file *f, loff_t offset, loff_t len)
@@ -69,10 +81,11 @@ static long tdxgmem_punch_hole(struct tdxgmem_file *f, loff_t offset,
 		return ret;
 
 	filemap_invalidate_lock(mapping);
-	tdxgmem_invalidate(f, start, end);
-	tdxgmem_store_punch(f, start, end);
+	ret = tdxgmem_invalidate(f, start, end, TDXGMEM_INVAL_PUNCH);
+	if (!ret)
+		tdxgmem_store_punch(f, start, end);
 	filemap_invalidate_unlock(mapping);
-	return 0;
+	return ret;
 }
 
 static long tdxgmem_fallocate(struct file *file, int mode, loff_t offset,
@@ -104,15 +117,20 @@ static long tdxgmem_file_ioctl(struct file *file, unsigned int cmd,
 	}
 }
 
-/* Last reference: no mapping, fd or consumer can reach the file any more. */
+/*
+ * Last reference to the open file: no fd or mapping reaches it any more.
+ * Consumers are told and detached, then the backing goes; the
+ * tdxgmem_file itself stays while detached bindings point at it.
+ */
 static int tdxgmem_file_release(struct inode *inode, struct file *file)
 {
 	struct tdxgmem_file *f = file->private_data;
 
+	tdxgmem_bindings_release(f);
 	tdxgmem_store_destroy(f);
 	mem_cgroup_put(f->memcg);
-	kfree(f);
 	atomic64_dec(&tdxgmem_stats.files);
+	tdxgmem_file_put(f);
 	return 0;
 }
 

@@ -72,8 +72,10 @@ void tdxgmem_chunk_bits_init(struct tdxgmem_chunk_bits *b, bool private)
 	for (i = 0; i < TDXGMEM_CHUNK_WORDS; i++) {
 		b->populated[i] = 0;
 		b->private[i] = private ? ~0ULL : 0;
+		b->quarantined[i] = 0;
 	}
 	b->nr_populated = 0;
+	b->nr_quarantined = 0;
 	b->contig = false;
 }
 
@@ -105,13 +107,14 @@ bool tdxgmem_chunk_bits_uniform(const struct tdxgmem_chunk_bits *b,
  * @b: chunk state.
  *
  * Return: true if the chunk is one contiguous 2 MiB block, fully
- * populated and all private.
+ * populated, all private and with no quarantined page.
  */
 bool tdxgmem_chunk_huge_mappable(const struct tdxgmem_chunk_bits *b)
 {
 	u32 i;
 
-	if (!b->contig || b->nr_populated != TDXGMEM_CHUNK_PAGES)
+	if (!b->contig || b->nr_populated != TDXGMEM_CHUNK_PAGES ||
+	    b->nr_quarantined)
 		return false;
 	for (i = 0; i < TDXGMEM_CHUNK_WORDS; i++)
 		if (b->private[i] != ~0ULL)
@@ -139,6 +142,10 @@ void tdxgmem_chunk_page_info(const struct tdxgmem_chunk_bits *b, u32 i,
 	if (!populated)
 		return;
 	pi->backing_log2 = b->contig ? TDXGMEM_HUGE_SHIFT : TDXGMEM_PAGE_SHIFT;
+	if (tdxgmem_bit_test(b->quarantined, i)) {
+		pi->state |= TDXGMEM_STATE_QUARANTINED;
+		return;
+	}
 	if (huge_ok)
 		pi->map_log2 = TDXGMEM_HUGE_SHIFT;
 	else if (private)

@@ -22,14 +22,19 @@
  * @populated:    bit set: the page has backing memory.
  * @private:      bit set: the page is private (else shared). Kept for
  *                unpopulated pages and across punch-hole.
+ * @quarantined:  bit set: a consumer could not unmap the page; it stays
+ *                populated and is never freed or handed out again.
  * @nr_populated: number of bits set in @populated.
+ * @nr_quarantined: number of bits set in @quarantined.
  * @contig:       every populated page belongs to one naturally aligned,
  *                physically contiguous 2 MiB block, at its own index.
  */
 struct tdxgmem_chunk_bits {
 	u64 populated[TDXGMEM_CHUNK_WORDS];
 	u64 private[TDXGMEM_CHUNK_WORDS];
+	u64 quarantined[TDXGMEM_CHUNK_WORDS];
 	u32 nr_populated;
+	u32 nr_quarantined;
 	bool contig;
 };
 

@@ -267,16 +267,21 @@ void tdxgmem_store_destroy(struct tdxgmem_file *f)
 	unsigned long idx;
 	u32 i;
 
+	unsigned long kept = 0;
+
 	xa_for_each(&f->chunks, idx, c) {
+		/* Quarantined pages may still be mapped: never free them. */
 		for (i = 0; i < TDXGMEM_CHUNK_PAGES; i++)
-			if (tdxgmem_bit_test(c->bits.populated, i))
+			if (tdxgmem_bit_test(c->bits.populated, i) &&
+			    !tdxgmem_bit_test(c->bits.quarantined, i))
 				put_page(tdxgmem_chunk_page(c, i));
+		kept += c->bits.nr_quarantined;
 		kfree(c->pages);
 		kfree(c);
 		cond_resched();
 	}
 	xa_destroy(&f->chunks);
-	atomic64_add(f->nr_populated, &tdxgmem_stats.frees);
+	atomic64_add(f->nr_populated - kept, &tdxgmem_stats.frees);
 	tdxgmem_unreserve(f->nr_populated);
 	f->nr_populated = 0;
 	mutex_destroy(&f->lock);
@@ -330,7 +335,7 @@ int tdxgmem_store_populate(struct tdxgmem_file *f, pgoff_t start, pgoff_t end)
  * empty). Called with the invalidate lock held shared.
  *
  * Return: the page with a reference taken, ERR_PTR(-EPERM) for a private
- * page, or ERR_PTR(-ENOMEM).
+ * page, ERR_PTR(-EIO) for a quarantined one, or ERR_PTR(-ENOMEM).
  */
 struct page *tdxgmem_store_get_shared(struct tdxgmem_file *f, pgoff_t index)
 {
@@ -358,6 +363,10 @@ struct page *tdxgmem_store_get_shared(struct tdxgmem_file *f, pgoff_t index)
 			goto out;
 		}
 		c = xa_load(&f->chunks, idx);
+	}
+	if (tdxgmem_bit_test(c->bits.quarantined, i)) {
+		page = ERR_PTR(-EIO);
+		goto out;
 	}
 	page = tdxgmem_chunk_page(c, i);
 	get_page(page);
@@ -431,7 +440,8 @@ void tdxgmem_store_punch(struct tdxgmem_file *f, pgoff_t start, pgoff_t end)
 
 		mutex_lock(&f->lock);
 		for (i = first; i < last; i++) {
-			if (!tdxgmem_bit_test(c->bits.populated, i))
+			if (!tdxgmem_bit_test(c->bits.populated, i) ||
+			    tdxgmem_bit_test(c->bits.quarantined, i))
 				continue;
 			put_page(tdxgmem_chunk_page(c, i));
 			if (c->pages)
@@ -448,6 +458,109 @@ void tdxgmem_store_punch(struct tdxgmem_file *f, pgoff_t start, pgoff_t end)
 		atomic64_add(freed, &tdxgmem_stats.frees);
 		cond_resched();
 	}
+}
+
+/**
+ * tdxgmem_store_get_pfn() - a private page for a consumer (KVM).
+ * @f:       the file.
+ * @index:   page index, below f->nr_pages.
+ * @alloc:   populate the page (its whole chunk at 2 MiB if the chunk is
+ *           empty) if it has no backing yet.
+ * @pfn:     result: the page's pfn.
+ * @huge_ok: result: the page's chunk may be mapped at 2 MiB as a whole
+ *           (tdxgmem_chunk_huge_mappable()).
+ *
+ * Called with the invalidate lock held (shared is enough): the answer holds
+ * until the lock is dropped; consumers learn of later changes through the
+ * invalidation callbacks.
+ *
+ * Return: 0; -EPERM the page is shared; -EIO it is quarantined; -EHWPOISON
+ * memory failure hit it; -ENOENT no backing and !@alloc; -ENOMEM.
+ */
+int tdxgmem_store_get_pfn(struct tdxgmem_file *f, pgoff_t index, bool alloc,
+			  unsigned long *pfn, bool *huge_ok)
+{
+	unsigned long idx = index >> TDXGMEM_CHUNK_SHIFT;
+	u32 i = index & TDXGMEM_CHUNK_MASK;
+	struct tdxgmem_chunk *c;
+	struct page *page;
+	int ret = 0;
+
+	mutex_lock(&f->lock);
+	c = xa_load(&f->chunks, idx);
+	if (!(c ? tdxgmem_bit_test(c->bits.private, i) : f->init_private)) {
+		ret = -EPERM;
+		goto out;
+	}
+	if (!c || !tdxgmem_bit_test(c->bits.populated, i)) {
+		struct mem_cgroup *old;
+
+		if (!alloc) {
+			ret = -ENOENT;
+			goto out;
+		}
+		old = set_active_memcg(f->memcg);
+		ret = tdxgmem_chunk_fill(f, idx, i, i + 1, true);
+		set_active_memcg(old);
+		if (ret)
+			goto out;
+		c = xa_load(&f->chunks, idx);
+	}
+	if (tdxgmem_bit_test(c->bits.quarantined, i)) {
+		ret = -EIO;
+		goto out;
+	}
+	page = tdxgmem_chunk_page(c, i);
+	if (PageHWPoison(page)) {
+		ret = -EHWPOISON;
+		goto out;
+	}
+	*pfn = page_to_pfn(page);
+	*huge_ok = tdxgmem_chunk_huge_mappable(&c->bits);
+out:
+	mutex_unlock(&f->lock);
+	return ret;
+}
+
+/**
+ * tdxgmem_store_quarantine() - keep [@start, @end) away from everybody.
+ * @f:     the file.
+ * @start: first page.
+ * @end:   one past the last page, at most f->nr_pages.
+ *
+ * A consumer could not unmap these pages: they stay populated, are never
+ * freed (not even when the file goes) and are never handed out again.
+ * Called with the invalidate lock held for write.
+ *
+ * Return: the number of pages newly quarantined.
+ */
+unsigned long tdxgmem_store_quarantine(struct tdxgmem_file *f, pgoff_t start,
+				       pgoff_t end)
+{
+	struct tdxgmem_chunk *c;
+	unsigned long idx, n = 0;
+	u32 i;
+
+	lockdep_assert_held_write(&f->inode->i_mapping->invalidate_lock);
+	mutex_lock(&f->lock);
+	xa_for_each_range(&f->chunks, idx, c, start >> TDXGMEM_CHUNK_SHIFT,
+			  (end - 1) >> TDXGMEM_CHUNK_SHIFT) {
+		pgoff_t base = (pgoff_t)idx << TDXGMEM_CHUNK_SHIFT;
+		u32 first = max(start, base) - base;
+		u32 last = min_t(pgoff_t, end - base, TDXGMEM_CHUNK_PAGES);
+
+		for (i = first; i < last; i++) {
+			if (!tdxgmem_bit_test(c->bits.populated, i) ||
+			    tdxgmem_bit_test(c->bits.quarantined, i))
+				continue;
+			tdxgmem_bits_assign(c->bits.quarantined, i, i + 1, true);
+			c->bits.nr_quarantined++;
+			n++;
+		}
+	}
+	mutex_unlock(&f->lock);
+	atomic64_add(n, &tdxgmem_stats.quarantined);
+	return n;
 }
 
 /**

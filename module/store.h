@@ -5,6 +5,8 @@
 #ifndef _TDXGMEM_STORE_H
 #define _TDXGMEM_STORE_H
 
+#include <linux/kref.h>
+#include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
@@ -43,6 +45,11 @@ struct tdxgmem_chunk {
  * @lock:         protects @chunks and every chunk's state.
  * @chunks:       struct tdxgmem_chunk by chunk index; absent = untouched.
  * @nr_populated: pages this file holds.
+ * @bindings:     struct tdxgmem_binding of consumers; changed with the
+ *                invalidate lock held for write, read with it held.
+ * @ref:          one for the open file, one per binding (a binding may
+ *                outlive the file, detached); the last put frees @f and
+ *                drops the inode reference @f holds.
  */
 struct tdxgmem_file {
 	struct inode *inode;
@@ -56,6 +63,8 @@ struct tdxgmem_file {
 	struct mutex lock;	/* see store.c for the lock order */
 	struct xarray chunks;
 	unsigned long nr_populated;
+	struct list_head bindings;
+	struct kref ref;
 };
 
 void tdxgmem_store_init(struct tdxgmem_file *f);
@@ -65,6 +74,10 @@ struct page *tdxgmem_store_get_shared(struct tdxgmem_file *f, pgoff_t index);
 void tdxgmem_store_wait_locked(struct tdxgmem_file *f, pgoff_t start,
 			       pgoff_t end);
 void tdxgmem_store_punch(struct tdxgmem_file *f, pgoff_t start, pgoff_t end);
+int tdxgmem_store_get_pfn(struct tdxgmem_file *f, pgoff_t index, bool alloc,
+			  unsigned long *pfn, bool *huge_ok);
+unsigned long tdxgmem_store_quarantine(struct tdxgmem_file *f, pgoff_t start,
+				       pgoff_t end);
 u64 tdxgmem_store_describe(struct tdxgmem_file *f, pgoff_t start, pgoff_t end,
 			   struct tdxgmem_extent_buf *eb);
 

@@ -8,6 +8,7 @@
 #include <linux/atomic.h>
 #include <linux/slab.h>
 #include <linux/types.h>
+#include <linux/tdxgmem.h>
 #include <uapi/linux/tdxgmem.h>
 
 #ifndef HAVE_KZALLOC_OBJ
@@ -28,6 +29,10 @@ struct tdxgmem_stats {
 	atomic64_t fallbacks;		/* 2 MiB wanted, 4 KiB given */
 	atomic64_t frees;		/* 4 KiB pages let go (punch, close) */
 	atomic64_t limit_fails;		/* allocations refused by mem_limit_pct */
+	atomic64_t bindings;		/* live consumer bindings */
+	atomic64_t quarantined;		/* pages never freed: unmap failed */
+	atomic64_t splits;		/* split callbacks made */
+	atomic64_t invalidations;	/* invalidate_begin callbacks made */
 	atomic64_t dm_zapped_pages;	/* pages taken out of the direct map */
 	atomic64_t dm_restored_pages;	/* pages put back into the direct map */
 	atomic64_t dm_tlb_flushes;	/* kernel TLB flushes for the above */
@@ -51,7 +56,15 @@ long tdxgmem_create_ioctl(void __user *argp);
 
 /* file.c */
 extern const struct file_operations tdxgmem_file_fops;
-void tdxgmem_invalidate(struct tdxgmem_file *f, pgoff_t start, pgoff_t end);
+int tdxgmem_invalidate(struct tdxgmem_file *f, pgoff_t start, pgoff_t end,
+		       enum tdxgmem_inval_reason reason);
+
+/* binding.c */
+int tdxgmem_bindings_split(struct tdxgmem_file *f, pgoff_t start, pgoff_t end);
+void tdxgmem_bindings_invalidate(struct tdxgmem_file *f, pgoff_t start,
+				 pgoff_t end, enum tdxgmem_inval_reason reason);
+void tdxgmem_bindings_release(struct tdxgmem_file *f);
+void tdxgmem_file_put(struct tdxgmem_file *f);
 
 /* mmap.c */
 int tdxgmem_mmap(struct file *file, struct vm_area_struct *vma);

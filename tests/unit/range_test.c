@@ -163,6 +163,19 @@ TEST(chunk_orders)
 	tdxgmem_chunk_page_info(&b, 100, false, &pi);
 	CHECK_EQ(pi.map_log2, 0);
 
+	/* A quarantined page: reported, never mappable, no 2M for the chunk. */
+	full_contig(&b, true);
+	tdxgmem_bits_assign(b.quarantined, 7, 8, true);
+	b.nr_quarantined = 1;
+	CHECK(!tdxgmem_chunk_huge_mappable(&b));
+	tdxgmem_chunk_page_info(&b, 7, false, &pi);
+	CHECK_EQ(pi.state, TDXGMEM_STATE_PRIVATE | TDXGMEM_STATE_POPULATED |
+		 TDXGMEM_STATE_QUARANTINED);
+	CHECK_EQ(pi.map_log2, 0);
+	CHECK_EQ(pi.backing_log2, 21);
+	tdxgmem_chunk_page_info(&b, 8, false, &pi);
+	CHECK_EQ(pi.map_log2, 12);
+
 	/* A punched page breaks it too; the rest stays 2M-backed. */
 	full_contig(&b, true);
 	tdxgmem_bits_assign(b.populated, 7, 8, false);

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvmsim's struct tdxgmem_client_ops: split, invalidate_begin and
+ * invalidate_end, as KVM's guest_memfd invalidation does them, with the
+ * invariants that must hold at each step checked on the way.
+ *
+ * tdxgmem calls these with the file's invalidate lock held for write;
+ * they take the VM's mmu_lock and never call back into tdxgmem.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/errno.h>
+#include <linux/mutex.h>
+
+#include "kvmsim.h"
+
+/* Is [@start, @end) a non-empty range inside the binding? */
+static void kvmsim_check_range(struct kvmsim_binding *b, u64 start, u64 end)
+{
+	if (start >= end || start < b->base_gfn ||
+	    end > b->base_gfn + b->npages)
+		kvmsim_violation(b->vm, KVMSIM_V_RANGE, start,
+				 "callback range outside its binding");
+}
+
+static int kvmsim_split(void *client, u64 start, u64 end)
+{
+	struct kvmsim_binding *b = client;
+	struct kvmsim_vm *vm = b->vm;
+	int ret = 0, r;
+
+	mutex_lock(&vm->mmu_lock);
+	vm->stats.split_calls++;
+	kvmsim_check_range(b, start, end);
+	if (vm->split_fails) {
+		vm->split_fails--;
+		vm->stats.failed_injections++;
+		ret = -ENOMEM;
+		goto out;
+	}
+	r = kvmsim_sept_split(vm, start);
+	if (r > 0)
+		vm->stats.splits++;
+	if (r < 0)
+		ret = r;
+	r = kvmsim_sept_split(vm, end);
+	if (r > 0)
+		vm->stats.splits++;
+	if (r < 0)
+		ret = r;
+out:
+	kvmsim_check_entries(vm, start & ~KVMSIM_HUGE_MASK,
+			     (end | KVMSIM_HUGE_MASK) + 1);
+	mutex_unlock(&vm->mmu_lock);
+	return ret;
+}
+
+/* A 2M entry straddling @gfn at invalidate_begin: split was skipped. */
+static void kvmsim_check_straddle(struct kvmsim_vm *vm, u64 gfn)
+{
+	struct kvmsim_entry e;
+
+	if ((gfn & KVMSIM_HUGE_MASK) && kvmsim_sept_lookup(vm, gfn, &e) &&
+	    e.huge)
+		kvmsim_violation(vm, KVMSIM_V_STRADDLE, gfn,
+				 "2M mapping straddles an invalidation edge (no split first)");
+}
+
+static void kvmsim_invalidate_begin(void *client, u64 start, u64 end,
+				    enum tdxgmem_inval_reason reason)
+{
+	struct kvmsim_binding *b = client;
+	struct kvmsim_vm *vm = b->vm;
+
+	mutex_lock(&vm->mmu_lock);
+	vm->stats.invalidations++;
+	if ((unsigned int)reason < ARRAY_SIZE(vm->stats.inval_reason))
+		vm->stats.inval_reason[reason]++;
+	kvmsim_check_range(b, start, end);
+
+	/* KVM's mmu_invalidate_begin(). */
+	if (!vm->inval_count++) {
+		vm->inval_start = start;
+		vm->inval_end = end;
+	} else {
+		vm->inval_start = min(vm->inval_start, start);
+		vm->inval_end = max(vm->inval_end, end);
+	}
+	vm->inval_seq++;
+
+	kvmsim_check_straddle(vm, start);
+	kvmsim_check_straddle(vm, end);
+	kvmsim_check_entries(vm, start & ~KVMSIM_HUGE_MASK,
+			     (end | KVMSIM_HUGE_MASK) + 1);
+	kvmsim_sept_zap(vm, start, end);
+
+	kvmsim_known_clear(vm, start, end, reason != TDXGMEM_INVAL_UNBIND);
+	mutex_unlock(&vm->mmu_lock);
+}
+
+static int kvmsim_invalidate_end(void *client, u64 start, u64 end)
+{
+	struct kvmsim_binding *b = client;
+	struct kvmsim_vm *vm = b->vm;
+	int ret = 0;
+
+	mutex_lock(&vm->mmu_lock);
+	kvmsim_check_range(b, start, end);
+	if (kvmsim_sept_any(vm, start, end)) {
+		kvmsim_violation(vm, KVMSIM_V_SURVIVED, start,
+				 "mapping survived its invalidation");
+		kvmsim_sept_zap(vm, start, end);
+	}
+	if (vm->inval_count <= 0)
+		kvmsim_violation(vm, KVMSIM_V_UNBALANCED, start,
+				 "invalidate_end without invalidate_begin");
+	else
+		vm->inval_count--;
+	vm->inval_seq++;
+	if (vm->inval_end_fails) {
+		vm->inval_end_fails--;
+		vm->stats.failed_injections++;
+		vm->stats.inval_end_errors++;
+		ret = -EIO;
+	}
+	mutex_unlock(&vm->mmu_lock);
+	return ret;
+}
+
+const struct tdxgmem_client_ops kvmsim_ops = {
+	.split			= kvmsim_split,
+	.invalidate_begin	= kvmsim_invalidate_begin,
+	.invalidate_end		= kvmsim_invalidate_end,
+};

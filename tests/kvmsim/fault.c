@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvmsim guest faults and guest data access, following KVM's private
+ * fault protocol: read the invalidation sequence, tdxgmem_get_pfn()
+ * without mmu_lock, then under mmu_lock retry if an invalidation ran or
+ * is running for the gfn, else install.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+
+#include "kvmsim.h"
+
+#define KVMSIM_FAULT_TRIES	1000
+#define KVMSIM_HUGE_ORDER	9
+
+/* The binding covering @gfn; VM lock held. */
+struct kvmsim_binding *kvmsim_find_binding(struct kvmsim_vm *vm, u64 gfn)
+{
+	struct kvmsim_binding *b;
+
+	lockdep_assert_held(&vm->lock);
+	list_for_each_entry(b, &vm->bindings, node)
+		if (gfn >= b->base_gfn && gfn - b->base_gfn < b->npages)
+			return b;
+	return NULL;
+}
+
+/* KVM's mmu_invalidate_retry_gfn(): must the fault start over? */
+static bool kvmsim_fault_stale(struct kvmsim_vm *vm, unsigned long seq,
+			       u64 gfn)
+{
+	if (vm->inval_count && gfn >= vm->inval_start && gfn < vm->inval_end)
+		return true;
+	return vm->inval_seq != seq;
+}
+
+/*
+ * The order tdxgmem reported, checked against the guarantees of
+ * tdxgmem_get_pfn(); a broken guarantee is a violation and maps 4K.
+ */
+static int kvmsim_fault_order(struct kvmsim_vm *vm, struct kvmsim_binding *b,
+			      u64 gfn, u64 pfn, int order)
+{
+	u64 head = gfn & ~KVMSIM_HUGE_MASK;
+
+	if (order < 0) {
+		kvmsim_violation(vm, KVMSIM_V_CONTRACT, gfn,
+				 "get_pfn returned a negative max_order");
+		return 0;
+	}
+	if (order < KVMSIM_HUGE_ORDER)
+		return order;
+	if ((gfn ^ pfn) & KVMSIM_HUGE_MASK) {
+		kvmsim_violation(vm, KVMSIM_V_CONGRUENCE, gfn,
+				 "get_pfn max_order >= 9 but gfn !~ pfn mod 512");
+		return 0;
+	}
+	if (head < b->base_gfn ||
+	    head + KVMSIM_HUGE_PAGES > b->base_gfn + b->npages) {
+		kvmsim_violation(vm, KVMSIM_V_CONTRACT, gfn,
+				 "get_pfn max_order >= 9 past the binding");
+		return 0;
+	}
+	return order;
+}
+
+/* Zeroed on first hand-out: check the pages of @e kvmsim does not know. */
+static void kvmsim_fault_check_zero(struct kvmsim_vm *vm,
+				    const struct kvmsim_entry *e)
+{
+	unsigned long nr = e->huge ? KVMSIM_HUGE_PAGES : 1;
+	unsigned long i = 0, run;
+
+	while (i < nr) {
+		if (kvmsim_known(vm, e->pfn + i)) {
+			i++;
+			continue;
+		}
+		for (run = 1; i + run < nr; run++)
+			if (kvmsim_known(vm, e->pfn + i + run))
+				break;
+		if (!kvmsim_page_is_zero(vm, e->pfn + i, run))
+			kvmsim_violation(vm, KVMSIM_V_NOT_ZERO, e->gfn + i,
+					 "page not zeroed at first hand-out");
+		i += run;
+	}
+	for (i = 0; i < nr; i++)
+		kvmsim_known_add(vm, e->pfn + i, e->gfn + i);
+}
+
+/* Under mmu_lock, the fault still valid: map @gfn -> @pfn. */
+static int kvmsim_fault_install(struct kvmsim_vm *vm, struct kvmsim_binding *b,
+				struct kvmsim_fault *f, u64 pfn, int order)
+{
+	struct kvmsim_entry e, old;
+	u64 gfn = f->gfn;
+	bool huge;
+	int r;
+
+	order = kvmsim_fault_order(vm, b, gfn, pfn, order);
+	huge = f->level == KVMSIM_LEVEL_2M && order >= KVMSIM_HUGE_ORDER;
+	e.huge = huge;
+	e.gfn = huge ? gfn & ~KVMSIM_HUGE_MASK : gfn;
+	e.pfn = pfn - (gfn - e.gfn);
+
+	if (kvmsim_sept_lookup(vm, gfn, &old)) {
+		if (old.pfn + (gfn - old.gfn) != pfn) {
+			kvmsim_violation(vm, KVMSIM_V_STALE, gfn,
+					 "get_pfn changed the pfn of a mapped gfn");
+		} else if (old.huge || !huge) {
+			/* Already mapped, as KVM's spurious fault. */
+			e = old;
+			huge = old.huge;
+			goto out;
+		}
+	}
+
+	kvmsim_fault_check_zero(vm, &e);
+	r = kvmsim_sept_map(vm, &e);
+	if (r)
+		return r;
+	kvmsim_check_entries(vm, e.gfn, e.gfn + 1);
+out:
+	vm->stats.faults++;
+	f->pfn = e.pfn + (gfn - e.gfn);
+	f->level = huge ? KVMSIM_LEVEL_2M : KVMSIM_LEVEL_4K;
+	f->max_order = order;
+	return 0;
+}
+
+/**
+ * kvmsim_fault() - KVMSIM_FAULT.
+ * @vm: the VM, its lock held.
+ * @f:  in: gfn and level; out: pfn, level and max_order.
+ *
+ * Return: 0 or a negative errno (see struct kvmsim_fault).
+ */
+long kvmsim_fault(struct kvmsim_vm *vm, struct kvmsim_fault *f)
+{
+	struct kvmsim_binding *b;
+	unsigned long seq, pfn;
+	int tries, order, r;
+
+	b = kvmsim_find_binding(vm, f->gfn);
+	if (!b)
+		return -ENOENT;
+
+	for (tries = 0; tries < KVMSIM_FAULT_TRIES; tries++) {
+		mutex_lock(&vm->mmu_lock);
+		seq = vm->inval_seq;
+		mutex_unlock(&vm->mmu_lock);
+
+		r = tdxgmem_get_pfn(b->tb, f->gfn, &pfn, &order);
+		if (r)
+			return r;
+
+		mutex_lock(&vm->mmu_lock);
+		if (!kvmsim_fault_stale(vm, seq, f->gfn)) {
+			r = kvmsim_fault_install(vm, b, f, pfn, order);
+			mutex_unlock(&vm->mmu_lock);
+			return r;
+		}
+		vm->stats.retries++;
+		mutex_unlock(&vm->mmu_lock);
+		cond_resched();
+	}
+	return -EAGAIN;
+}
+
+/**
+ * kvmsim_access() - KVMSIM_ACCESS: copy guest data of a mapped gfn.
+ * @vm: the VM, its lock held.
+ * @a:  the request, checked by the caller.
+ *
+ * The page is reached through a temporary vmap(), not the direct map.
+ * User memory is copied outside mmu_lock (a user fault may need locks
+ * that rank above it).
+ *
+ * Return: 0, -ENOENT not mapped, -EFAULT, -ENOMEM.
+ */
+long kvmsim_access(struct kvmsim_vm *vm, struct kvmsim_access *a)
+{
+	void __user *ubuf = u64_to_user_ptr(a->buf);
+	struct kvmsim_entry e;
+	struct page *page;
+	long ret = 0;
+	void *buf, *va;
+	u64 pfn;
+
+	buf = kmalloc(a->len, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	if (a->write && copy_from_user(buf, ubuf, a->len)) {
+		ret = -EFAULT;
+		goto out;
+	}
+
+	mutex_lock(&vm->mmu_lock);
+	if (!kvmsim_sept_lookup(vm, a->gfn, &e)) {
+		ret = -ENOENT;
+		goto unlock;
+	}
+	pfn = e.pfn + (a->gfn - e.gfn);
+	page = pfn_to_page(pfn);
+	va = vmap(&page, 1, VM_MAP, PAGE_KERNEL);
+	if (!va) {
+		ret = -ENOMEM;
+		goto unlock;
+	}
+	if (a->write) {
+		memcpy(va + a->offset, buf, a->len);
+		kvmsim_known_add(vm, pfn, a->gfn);
+	} else {
+		memcpy(buf, va + a->offset, a->len);
+	}
+	vunmap(va);
+unlock:
+	mutex_unlock(&vm->mmu_lock);
+	if (!ret && !a->write && copy_to_user(ubuf, buf, a->len))
+		ret = -EFAULT;
+out:
+	kfree(buf);
+	return ret;
+}

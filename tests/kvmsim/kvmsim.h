@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kvmsim internal declarations: a VM with a software S-EPT, bound to
+ * tdxgmem files through include/linux/tdxgmem.h.
+ *
+ * Locks, outermost first (as KVM; see include/linux/tdxgmem.h):
+ *
+ *   kvmsim_vm.lock      plays slots_lock: serialises the VM's ioctls and
+ *                       protects the binding list
+ *     tdxgmem invalidate lock (taken by tdxgmem)
+ *       kvmsim_vm.mmu_lock  plays mmu_lock: the S-EPT, the invalidation
+ *                       state, the known-gfn map and the counters
+ *
+ * mmu_lock is a mutex, so the S-EPT may allocate and vmap() under it.
+ */
+#ifndef _TDXGMEM_KVMSIM_H
+#define _TDXGMEM_KVMSIM_H
+
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/types.h>
+#include <linux/xarray.h>
+#include <linux/tdxgmem.h>
+
+#include "kvmsim_uapi.h"
+
+#ifndef HAVE_KZALLOC_OBJ
+/* 7.x's typed allocator, for older kernels (conftest probe kzalloc_obj). */
+#define kzalloc_obj(obj, gfp)	kzalloc(sizeof(obj), gfp)
+#endif
+
+#define KVMSIM_HUGE_PAGES	512UL
+#define KVMSIM_HUGE_MASK	(KVMSIM_HUGE_PAGES - 1)
+
+struct kvmsim_vm;
+
+/**
+ * struct kvmsim_binding - one KVMSIM_BIND; the tdxgmem client.
+ * @vm:       owner.
+ * @tb:       tdxgmem's binding.
+ * @id:       id given to userspace.
+ * @base_gfn: first gfn.
+ * @npages:   number of gfns.
+ * @node:     in kvmsim_vm.bindings.
+ */
+struct kvmsim_binding {
+	struct kvmsim_vm *vm;
+	struct tdxgmem_binding *tb;
+	u64 id;
+	u64 base_gfn;
+	u64 npages;
+	struct list_head node;
+};
+
+/**
+ * struct kvmsim_vm - one simulated VM (the VM fd's private_data).
+ * @lock:           slots_lock; see the top of this file.
+ * @bindings:       struct kvmsim_binding list, under @lock.
+ * @next_id:        next binding id, under @lock.
+ * @mmu_lock:       mmu_lock.
+ * @sept:           gfn -> xa_mk_value(pfn << 1 | huge); a 2M entry is
+ *                  stored at its 512-aligned gfn only.
+ * @known_gfn:      gfn -> pfn of the pages this VM put in the known set
+ *                  (sept.c), so invalidations can take them out again.
+ * @inval_seq:      bumped by every invalidate_begin and _end.
+ * @inval_count:    invalidations in progress.
+ * @inval_start:    union of the ranges in progress, start.
+ * @inval_end:      ... end (exclusive).
+ * @split_fails:    injected failures pending.
+ * @inval_end_fails: injected failures pending.
+ * @stats:          counters; under @mmu_lock.
+ */
+struct kvmsim_vm {
+	struct mutex lock;		/* slots_lock */
+	struct list_head bindings;
+	u64 next_id;
+
+	struct mutex mmu_lock;		/* mmu_lock */
+	struct xarray sept;
+	struct xarray known_gfn;
+	unsigned long inval_seq;
+	long inval_count;
+	u64 inval_start;
+	u64 inval_end;
+	u32 split_fails;
+	u32 inval_end_fails;
+	struct kvmsim_stats stats;
+};
+
+/**
+ * struct kvmsim_entry - a decoded S-EPT entry.
+ * @gfn:  first gfn mapped (512-aligned for 2M).
+ * @pfn:  first pfn.
+ * @huge: 2M entry.
+ */
+struct kvmsim_entry {
+	u64 gfn;
+	u64 pfn;
+	bool huge;
+};
+
+/* vm.c */
+int kvmsim_create_vm(void);
+
+/* fault.c */
+long kvmsim_fault(struct kvmsim_vm *vm, struct kvmsim_fault *f);
+long kvmsim_access(struct kvmsim_vm *vm, struct kvmsim_access *a);
+struct kvmsim_binding *kvmsim_find_binding(struct kvmsim_vm *vm, u64 gfn);
+
+/* sept.c, all under mmu_lock */
+bool kvmsim_sept_lookup(struct kvmsim_vm *vm, u64 gfn, struct kvmsim_entry *e);
+int kvmsim_sept_map(struct kvmsim_vm *vm, const struct kvmsim_entry *e);
+int kvmsim_sept_split(struct kvmsim_vm *vm, u64 gfn);
+void kvmsim_sept_zap(struct kvmsim_vm *vm, u64 start, u64 end);
+bool kvmsim_sept_any(struct kvmsim_vm *vm, u64 start, u64 end);
+void kvmsim_sept_destroy(struct kvmsim_vm *vm);
+bool kvmsim_known(struct kvmsim_vm *vm, u64 pfn);
+void kvmsim_known_add(struct kvmsim_vm *vm, u64 pfn, u64 gfn);
+void kvmsim_known_clear(struct kvmsim_vm *vm, u64 start, u64 end, bool pages);
+void kvmsim_known_exit(void);
+
+/* callbacks.c */
+extern const struct tdxgmem_client_ops kvmsim_ops;
+
+/* check.c */
+void kvmsim_violation(struct kvmsim_vm *vm, enum kvmsim_violation kind,
+		      u64 gfn, const char *what);
+bool kvmsim_page_is_zero(struct kvmsim_vm *vm, u64 pfn, unsigned long nr);
+void kvmsim_check_entries(struct kvmsim_vm *vm, u64 start, u64 end);
+void kvmsim_check_all(struct kvmsim_vm *vm, bool full);
+
+#endif /* _TDXGMEM_KVMSIM_H */

@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * kvmsim: a test-only module that plays KVM against tdxgmem's in-kernel
+ * API (include/linux/tdxgmem.h), with a software S-EPT and invariant
+ * checks. Userspace ABI of /dev/tdxgmem_kvmsim and of its VM fds.
+ *
+ * Every struct is 64-bit aligned; reserved and pad fields must be zero
+ * (non-zero -> -EINVAL). Never part of a DKMS build.
+ *
+ * Errors common to every ioctl: -ENOTTY unknown ioctl, -EFAULT bad
+ * argument pointer, -EINVAL non-zero reserved/pad or bad value.
+ */
+#ifndef _UAPI_TDXGMEM_KVMSIM_H
+#define _UAPI_TDXGMEM_KVMSIM_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define KVMSIM_DEVICE_PATH	"/dev/tdxgmem_kvmsim"
+
+/* Test-only; not registered in ioctl-number.rst. */
+#define KVMSIM_IOC_MAGIC	0xBA
+
+#define KVMSIM_LEVEL_4K		12
+#define KVMSIM_LEVEL_2M		21
+
+/**
+ * struct kvmsim_bind - KVMSIM_BIND: bind file pages to guest frames.
+ * @fd:       a tdxgmem file.
+ * @pad:      zero.
+ * @pgoff:    first page of the file.
+ * @npages:   number of pages.
+ * @base_gfn: guest frame of @pgoff.
+ * @id:       out: binding id for KVMSIM_UNBIND.
+ * @reserved: zero.
+ *
+ * Errors: -EBADF bad @fd; -EINVAL not a tdxgmem file, or tdxgmem refused
+ * the range; -EEXIST the gfn range overlaps another binding of this VM;
+ * -EBUSY the file range is already bound (tdxgmem).
+ */
+struct kvmsim_bind {
+	__s32 fd;
+	__u32 pad;
+	__u64 pgoff;
+	__u64 npages;
+	__u64 base_gfn;
+	__u64 id;
+	__u64 reserved[3];
+};
+
+/**
+ * struct kvmsim_unbind - KVMSIM_UNBIND.
+ * @id:       binding id from KVMSIM_BIND.
+ * @reserved: zero.
+ *
+ * Errors: -ENOENT no such binding.
+ */
+struct kvmsim_unbind {
+	__u64 id;
+	__u64 reserved[3];
+};
+
+/**
+ * struct kvmsim_fault - KVMSIM_FAULT: a private guest fault at @gfn.
+ * @gfn:         guest frame.
+ * @level:       in: largest level wanted, KVMSIM_LEVEL_4K or _2M;
+ *               out: level mapped.
+ * @max_order:   out: max_order reported by tdxgmem_get_pfn().
+ * @pfn:         out: pfn now mapping @gfn.
+ * @reserved:    zero.
+ *
+ * Maps at min(@level, 2M if max_order >= 9 else 4K). Errors: -ENOENT no
+ * binding covers @gfn; -EAGAIN gave up after too many retries; any error
+ * of tdxgmem_get_pfn() (e.g. shared page, -ENODEV file released).
+ */
+struct kvmsim_fault {
+	__u64 gfn;
+	__u32 level;
+	__s32 max_order;
+	__u64 pfn;
+	__u64 reserved[3];
+};
+
+/**
+ * struct kvmsim_lookup - KVMSIM_LOOKUP: what the S-EPT maps at @gfn.
+ * @gfn:      guest frame.
+ * @level:    out: KVMSIM_LEVEL_4K or _2M.
+ * @pad:      zero.
+ * @pfn:      out: pfn of @gfn.
+ * @reserved: zero.
+ *
+ * Errors: -ENOENT not mapped.
+ */
+struct kvmsim_lookup {
+	__u64 gfn;
+	__u32 level;
+	__u32 pad;
+	__u64 pfn;
+	__u64 reserved[3];
+};
+
+/**
+ * struct kvmsim_access - KVMSIM_ACCESS: read or write guest data of a
+ *                        mapped gfn (through a vmap(), not the direct map).
+ * @gfn:      guest frame; must be mapped.
+ * @offset:   byte offset in the page.
+ * @len:      bytes; 1 <= @len, @offset + @len <= 4096.
+ * @buf:      user pointer.
+ * @write:    0 read into @buf, 1 write from @buf.
+ * @pad:      zero.
+ * @reserved: zero.
+ *
+ * Errors: -ENOENT @gfn not mapped; -EFAULT bad @buf.
+ */
+struct kvmsim_access {
+	__u64 gfn;
+	__u32 offset;
+	__u32 len;
+	__u64 buf;
+	__u32 write;
+	__u32 pad;
+	__u64 reserved[2];
+};
+
+/* Kinds of violations, index into struct kvmsim_stats.violation. */
+enum kvmsim_violation {
+	KVMSIM_V_CONGRUENCE,	/* 2M entry misaligned, gfn !~ pfn */
+	KVMSIM_V_MISMATCH,	/* peek returns another pfn than mapped */
+	KVMSIM_V_NOT_PRIVATE,	/* peek fails on a mapped gfn */
+	KVMSIM_V_ORDER,		/* 2M entry, peek max_order < 9 */
+	KVMSIM_V_NOT_ZERO,	/* first hand-out not zeroed */
+	KVMSIM_V_SURVIVED,	/* mapping survived its invalidation */
+	KVMSIM_V_STRADDLE,	/* 2M entry straddles an invalidation edge */
+	KVMSIM_V_FREED,		/* mapped page has refcount 0 */
+	KVMSIM_V_RANGE,		/* callback range outside the binding */
+	KVMSIM_V_UNBALANCED,	/* invalidate_end without begin, or leftover */
+	KVMSIM_V_STALE,		/* get_pfn changed a mapped gfn's pfn */
+	KVMSIM_V_CONTRACT,	/* get_pfn range breaks a guarantee */
+	KVMSIM_V_NR,
+};
+
+#define KVMSIM_V_MAX		16
+
+/**
+ * struct kvmsim_stats - KVMSIM_STATS: counters of one VM (since creation).
+ * @violations:        total of @violation[].
+ * @violation:         per enum kvmsim_violation.
+ * @faults:            KVMSIM_FAULT calls that mapped.
+ * @retries:           faults retried because of an invalidation.
+ * @split_calls:       split callbacks.
+ * @splits:            2M entries demoted by split callbacks.
+ * @invalidations:     invalidate_begin callbacks.
+ * @inval_reason:      invalidate_begin callbacks per tdxgmem_inval_reason.
+ * @inval_end_errors:  invalidate_end callbacks that returned an error.
+ * @mapped_4k:         4K entries mapped now.
+ * @mapped_2m:         2M entries mapped now.
+ * @failed_injections: injected failures consumed (split + inval_end).
+ * @zero_checks:       pages checked for zero on first hand-out.
+ * @reserved:          zero.
+ */
+struct kvmsim_stats {
+	__u64 violations;
+	__u64 violation[KVMSIM_V_MAX];
+	__u64 faults;
+	__u64 retries;
+	__u64 split_calls;
+	__u64 splits;
+	__u64 invalidations;
+	__u64 inval_reason[4];
+	__u64 inval_end_errors;
+	__u64 mapped_4k;
+	__u64 mapped_2m;
+	__u64 failed_injections;
+	__u64 zero_checks;
+	__u64 reserved[8];
+};
+
+/**
+ * struct kvmsim_set_fail - KVMSIM_SET_FAIL: inject failures.
+ * @split_fails:      the next N split callbacks return -ENOMEM.
+ * @inval_end_fails:  the next N invalidate_end callbacks return -EIO
+ *                    (the range is still unmapped).
+ * @reserved:         zero.
+ *
+ * Replaces the pending counts.
+ */
+struct kvmsim_set_fail {
+	__u32 split_fails;
+	__u32 inval_end_fails;
+	__u64 reserved[3];
+};
+
+/* On /dev/tdxgmem_kvmsim: returns a VM fd. */
+#define KVMSIM_CREATE_VM	_IO(KVMSIM_IOC_MAGIC, 0x00)
+
+/* On a VM fd. */
+#define KVMSIM_BIND		_IOWR(KVMSIM_IOC_MAGIC, 0x10, struct kvmsim_bind)
+#define KVMSIM_UNBIND		_IOW(KVMSIM_IOC_MAGIC, 0x11, struct kvmsim_unbind)
+#define KVMSIM_FAULT		_IOWR(KVMSIM_IOC_MAGIC, 0x12, struct kvmsim_fault)
+#define KVMSIM_ACCESS		_IOW(KVMSIM_IOC_MAGIC, 0x13, struct kvmsim_access)
+#define KVMSIM_STATS		_IOR(KVMSIM_IOC_MAGIC, 0x14, struct kvmsim_stats)
+#define KVMSIM_SET_FAIL		_IOW(KVMSIM_IOC_MAGIC, 0x15, struct kvmsim_set_fail)
+/* Full check of every invariant; returns the total violation count. */
+#define KVMSIM_CHECK		_IO(KVMSIM_IOC_MAGIC, 0x16)
+#define KVMSIM_LOOKUP		_IOWR(KVMSIM_IOC_MAGIC, 0x17, struct kvmsim_lookup)
+
+#endif /* _UAPI_TDXGMEM_KVMSIM_H */

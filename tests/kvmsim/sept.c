@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvmsim software S-EPT: gfn -> (pfn, 4K or 2M) in an xarray, and the set
+ * of pfns kvmsim knows the contents of. Everything here runs under the
+ * VM's mmu_lock.
+ */
+#include <linux/lockdep.h>
+#include <linux/xarray.h>
+
+#include "kvmsim.h"
+
+static void *kvmsim_encode(u64 pfn, bool huge)
+{
+	return xa_mk_value((pfn << 1) | huge);
+}
+
+static void kvmsim_decode(u64 gfn, void *v, struct kvmsim_entry *e)
+{
+	unsigned long x = xa_to_value(v);
+
+	e->gfn = gfn;
+	e->pfn = x >> 1;
+	e->huge = x & 1;
+}
+
+/**
+ * kvmsim_sept_lookup() - find the entry mapping @gfn.
+ * @vm:  the VM.
+ * @gfn: guest frame.
+ * @e:   out: the entry (its first gfn, which may be below @gfn).
+ *
+ * Return: true if @gfn is mapped.
+ */
+bool kvmsim_sept_lookup(struct kvmsim_vm *vm, u64 gfn, struct kvmsim_entry *e)
+{
+	u64 head = gfn & ~KVMSIM_HUGE_MASK;
+	void *v;
+
+	lockdep_assert_held(&vm->mmu_lock);
+	v = xa_load(&vm->sept, gfn);
+	if (v) {
+		kvmsim_decode(gfn, v, e);
+		return true;
+	}
+	if (head == gfn)
+		return false;
+	v = xa_load(&vm->sept, head);
+	if (!v)
+		return false;
+	kvmsim_decode(head, v, e);
+	return e->huge;
+}
+
+static void kvmsim_sept_count(struct kvmsim_vm *vm, bool huge, int delta)
+{
+	if (huge)
+		vm->stats.mapped_2m += delta;
+	else
+		vm->stats.mapped_4k += delta;
+}
+
+static void kvmsim_sept_erase(struct kvmsim_vm *vm, u64 gfn)
+{
+	struct kvmsim_entry e;
+	void *v = xa_erase(&vm->sept, gfn);
+
+	if (!v)
+		return;
+	kvmsim_decode(gfn, v, &e);
+	kvmsim_sept_count(vm, e.huge, -1);
+}
+
+/**
+ * kvmsim_sept_map() - install an entry, replacing what maps its range.
+ * @vm: the VM.
+ * @e:  the entry; for 2M, @e->gfn and @e->pfn are 512-aligned.
+ *
+ * Return: 0 or -ENOMEM (then nothing new is mapped).
+ */
+int kvmsim_sept_map(struct kvmsim_vm *vm, const struct kvmsim_entry *e)
+{
+	u64 nr = e->huge ? KVMSIM_HUGE_PAGES : 1;
+	void *old;
+
+	lockdep_assert_held(&vm->mmu_lock);
+	kvmsim_sept_zap(vm, e->gfn, e->gfn + nr);
+	old = xa_store(&vm->sept, e->gfn, kvmsim_encode(e->pfn, e->huge),
+		       GFP_KERNEL);
+	if (xa_is_err(old))
+		return xa_err(old);
+	kvmsim_sept_count(vm, e->huge, 1);
+	return 0;
+}
+
+/**
+ * kvmsim_sept_split() - demote the 2M entry straddling @gfn, if any, to
+ *                       512 4K entries mapping the same pfns.
+ * @vm:  the VM.
+ * @gfn: an edge of a range; a 2M entry straddles it when it maps @gfn
+ *	 and @gfn is not its first gfn.
+ *
+ * Return: 1 if an entry was demoted, 0 if none straddles, -ENOMEM (then
+ * the 2M range is left unmapped, which is always safe).
+ */
+int kvmsim_sept_split(struct kvmsim_vm *vm, u64 gfn)
+{
+	struct kvmsim_entry e;
+	u64 i;
+	void *old;
+
+	lockdep_assert_held(&vm->mmu_lock);
+	if (!(gfn & KVMSIM_HUGE_MASK) || !kvmsim_sept_lookup(vm, gfn, &e) ||
+	    !e.huge)
+		return 0;
+
+	for (i = 1; i < KVMSIM_HUGE_PAGES; i++) {
+		old = xa_store(&vm->sept, e.gfn + i,
+			       kvmsim_encode(e.pfn + i, false), GFP_KERNEL);
+		if (xa_is_err(old))
+			goto fail;
+		kvmsim_sept_count(vm, false, 1);
+	}
+	xa_store(&vm->sept, e.gfn, kvmsim_encode(e.pfn, false), GFP_KERNEL);
+	kvmsim_sept_count(vm, true, -1);
+	kvmsim_sept_count(vm, false, 1);
+	return 1;
+
+fail:
+	kvmsim_sept_zap(vm, e.gfn, e.gfn + KVMSIM_HUGE_PAGES);
+	return -ENOMEM;
+}
+
+/* First index whose entry may map a gfn >= @start. */
+static u64 kvmsim_scan_start(u64 start)
+{
+	return start & ~KVMSIM_HUGE_MASK;
+}
+
+static bool kvmsim_overlaps(const struct kvmsim_entry *e, u64 start, u64 end)
+{
+	u64 nr = e->huge ? KVMSIM_HUGE_PAGES : 1;
+
+	return e->gfn < end && e->gfn + nr > start;
+}
+
+/**
+ * kvmsim_sept_zap() - unmap every entry overlapping [@start, @end).
+ * @vm:    the VM.
+ * @start: first gfn.
+ * @end:   one past the last gfn.
+ *
+ * A 2M entry only partly inside the range is unmapped whole.
+ */
+void kvmsim_sept_zap(struct kvmsim_vm *vm, u64 start, u64 end)
+{
+	struct kvmsim_entry e;
+	unsigned long idx;
+	void *v;
+
+	lockdep_assert_held(&vm->mmu_lock);
+	if (start >= end)
+		return;
+	xa_for_each_range(&vm->sept, idx, v, kvmsim_scan_start(start), end - 1) {
+		kvmsim_decode(idx, v, &e);
+		if (kvmsim_overlaps(&e, start, end))
+			kvmsim_sept_erase(vm, idx);
+	}
+}
+
+/* Is any gfn of [@start, @end) mapped? */
+bool kvmsim_sept_any(struct kvmsim_vm *vm, u64 start, u64 end)
+{
+	struct kvmsim_entry e;
+	unsigned long idx;
+	void *v;
+
+	lockdep_assert_held(&vm->mmu_lock);
+	if (start >= end)
+		return false;
+	xa_for_each_range(&vm->sept, idx, v, kvmsim_scan_start(start), end - 1) {
+		kvmsim_decode(idx, v, &e);
+		if (kvmsim_overlaps(&e, start, end))
+			return true;
+	}
+	return false;
+}
+
+void kvmsim_sept_destroy(struct kvmsim_vm *vm)
+{
+	xa_destroy(&vm->sept);
+	xa_destroy(&vm->known_gfn);
+	vm->stats.mapped_4k = 0;
+	vm->stats.mapped_2m = 0;
+}
+
+/*
+ * Pages whose contents kvmsim knows: seen zeroed at their first hand-out,
+ * or written by kvmsim itself. Shared by all VMs, since a page written
+ * through one VM keeps its data in the file for the next binding.
+ */
+static DEFINE_XARRAY(kvmsim_known_pfns);
+
+/* Does kvmsim know what @pfn holds (zeroes it checked, or its own data)? */
+bool kvmsim_known(struct kvmsim_vm *vm, u64 pfn)
+{
+	return xa_load(&kvmsim_known_pfns, pfn);
+}
+
+/**
+ * kvmsim_known_add() - remember that @pfn, now at @gfn, holds known data.
+ * @vm:  the VM.
+ * @pfn: the page.
+ * @gfn: where @vm maps it now.
+ *
+ * Best effort: if memory runs out, @pfn is checked for zeroes again at
+ * its next hand-out.
+ */
+void kvmsim_known_add(struct kvmsim_vm *vm, u64 pfn, u64 gfn)
+{
+	lockdep_assert_held(&vm->mmu_lock);
+	xa_store(&kvmsim_known_pfns, pfn, xa_mk_value(1), GFP_KERNEL);
+	xa_store(&vm->known_gfn, gfn, xa_mk_value(pfn), GFP_KERNEL);
+}
+
+/**
+ * kvmsim_known_clear() - forget gfns [@start, @end) of @vm.
+ * @vm:    the VM.
+ * @start: first gfn.
+ * @end:   one past the last.
+ * @pages: also forget the pfns last seen there: they are freed or become
+ *	   shared, so their next hand-out must be zeroed again. Else (unbind)
+ *	   only the gfns are forgotten; the pages keep their data.
+ */
+void kvmsim_known_clear(struct kvmsim_vm *vm, u64 start, u64 end, bool pages)
+{
+	unsigned long gfn;
+	void *v;
+
+	lockdep_assert_held(&vm->mmu_lock);
+	if (start >= end)
+		return;
+	xa_for_each_range(&vm->known_gfn, gfn, v, start, end - 1) {
+		if (pages)
+			xa_erase(&kvmsim_known_pfns, xa_to_value(v));
+		xa_erase(&vm->known_gfn, gfn);
+	}
+}
+
+void kvmsim_known_exit(void)
+{
+	xa_destroy(&kvmsim_known_pfns);
+}

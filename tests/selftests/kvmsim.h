@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers for the kvmsim selftests (tests/selftests/kvmsim_*_test.c): they
+ * need tdxgmem.ko and tests/kvmsim's tdxgmem_kvmsim.ko loaded in the VM.
+ */
+#ifndef TDXGMEM_SELFTEST_KVMSIM_H
+#define TDXGMEM_SELFTEST_KVMSIM_H
+
+#include <linux/falloc.h>
+
+#include "helpers.h"
+#include "tests/kvmsim/kvmsim_uapi.h"
+
+/*
+ * What tdxgmem_get_pfn() answers for a shared page (module/binding.c,
+ * kernel-doc of tdxgmem_get_pfn()); the consumer turns it into a
+ * memory-fault exit.
+ */
+#define KVMSIM_SHARED_ERRNO	EPERM
+
+#define PAGES_2M	512ULL
+
+/* A new VM fd, or -errno. */
+static inline int kvmsim_vm(void)
+{
+	int dev = open(KVMSIM_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	int vm;
+
+	if (dev < 0)
+		return -errno;
+	vm = xioctl(dev, KVMSIM_CREATE_VM, NULL);
+	close(dev);
+	return vm;
+}
+
+static inline int kvmsim_bind(int vm, int fd, unsigned long long pgoff,
+			      unsigned long long npages,
+			      unsigned long long gfn, unsigned long long *id)
+{
+	struct kvmsim_bind b = {
+		.fd = fd, .pgoff = pgoff, .npages = npages, .base_gfn = gfn,
+	};
+	int r = xioctl(vm, KVMSIM_BIND, &b);
+
+	if (!r && id)
+		*id = b.id;
+	return r;
+}
+
+static inline int kvmsim_unbind(int vm, unsigned long long id)
+{
+	struct kvmsim_unbind u = { .id = id };
+
+	return xioctl(vm, KVMSIM_UNBIND, &u);
+}
+
+/* Fault @gfn at up to @level; *out gets pfn, mapped level, max_order. */
+static inline int kvmsim_fault(int vm, unsigned long long gfn, int level,
+			       struct kvmsim_fault *out)
+{
+	struct kvmsim_fault f = { .gfn = gfn, .level = level };
+	int r = xioctl(vm, KVMSIM_FAULT, &f);
+
+	if (out)
+		*out = f;
+	return r;
+}
+
+/* S-EPT entry of @gfn: 0 (level, pfn filled) or -ENOENT. */
+static inline int kvmsim_lookup(int vm, unsigned long long gfn,
+				unsigned long long *pfn, int *level)
+{
+	struct kvmsim_lookup l = { .gfn = gfn };
+	int r = xioctl(vm, KVMSIM_LOOKUP, &l);
+
+	if (pfn)
+		*pfn = l.pfn;
+	if (level)
+		*level = l.level;
+	return r;
+}
+
+static inline int kvmsim_access(int vm, unsigned long long gfn,
+				unsigned int off, void *buf, unsigned int len,
+				int write)
+{
+	struct kvmsim_access a = {
+		.gfn = gfn, .offset = off, .len = len,
+		.buf = (unsigned long long)(unsigned long)buf, .write = write,
+	};
+
+	return xioctl(vm, KVMSIM_ACCESS, &a);
+}
+
+static inline struct kvmsim_stats kvmsim_stats(int vm)
+{
+	struct kvmsim_stats s;
+
+	memset(&s, 0xff, sizeof(s));
+	if (xioctl(vm, KVMSIM_STATS, &s))
+		memset(&s, 0xff, sizeof(s));
+	return s;
+}
+
+static inline long long kvmsim_mapped(int vm)
+{
+	struct kvmsim_stats s = kvmsim_stats(vm);
+
+	return s.mapped_4k + s.mapped_2m;
+}
+
+/* Full check now; the VM's violation count (or -errno). */
+static inline long kvmsim_check(int vm)
+{
+	return xioctl(vm, KVMSIM_CHECK, NULL);
+}
+
+static inline int kvmsim_set_fail(int vm, unsigned int split_fails,
+				  unsigned int inval_end_fails)
+{
+	struct kvmsim_set_fail f = {
+		.split_fails = split_fails, .inval_end_fails = inval_end_fails,
+	};
+
+	return xioctl(vm, KVMSIM_SET_FAIL, &f);
+}
+
+/* A tdxgmem file of @size bytes, 2 MiB backing, all of it allocated. */
+static inline int kvmsim_file(unsigned long long size,
+			      unsigned long long flags, int populate)
+{
+	int dev = tdxgmem_open_dev();
+	int fd;
+
+	if (dev < 0)
+		return -errno;
+	fd = tdxgmem_create(dev, size, flags, 21);
+	close(dev);
+	if (fd >= 0 && populate &&
+	    xfallocate(fd, FALLOC_FL_KEEP_SIZE, 0, size)) {
+		close(fd);
+		return -ENOMEM;
+	}
+	return fd;
+}
+
+static inline int kvmsim_punch(int fd, unsigned long long pgoff,
+			       unsigned long long npages)
+{
+	return xfallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			  pgoff * SZ_4K, npages * SZ_4K);
+}
+
+/* TDXGMEM_QUERY of the one page @pgoff: its extent, 0 or -errno. */
+static inline int kvmsim_query_page(int fd, unsigned long long pgoff,
+				    struct tdxgmem_extent *ext)
+{
+	unsigned int nr = 0;
+	int r = tdxgmem_query(fd, pgoff * SZ_4K, SZ_4K, ext, 1, &nr, NULL);
+
+	return r ? r : (nr == 1 ? 0 : -ENODATA);
+}
+
+#endif

@@ -1,0 +1,468 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Directed tests of tdxgmem's in-kernel API guarantees (DESIGN.md section
+ * 4), through kvmsim (tests/kvmsim), which plays KVM with a software
+ * S-EPT and counts invariant violations. Needs tdxgmem_kvmsim.ko loaded.
+ */
+#include "kselftest_harness.h"
+#include "kvmsim.h"
+
+#define GFN0	0x100000ULL	/* 512-aligned base gfn */
+
+/* Open a VM or skip the test when kvmsim is not loaded. */
+#define VM_OR_SKIP(vm)							\
+	do {								\
+		vm = kvmsim_vm();					\
+		if (vm == -ENOENT)					\
+			SKIP(return, "tdxgmem_kvmsim.ko not loaded");	\
+		ASSERT_LE(0, vm);					\
+	} while (0)
+
+/* Is page @pgoff of @fd backed by a 2 MiB chunk? */
+static int backed_2m(int fd, unsigned long long pgoff)
+{
+	struct tdxgmem_extent e;
+
+	return !kvmsim_query_page(fd, pgoff, &e) && e.backing_log2 == 21;
+}
+
+TEST(huge_fault_at_any_index)
+{
+	static const unsigned long long idx[] = { 0, 1, 255, 510, 511 };
+	struct kvmsim_fault f;
+	unsigned long long pfn, id;
+	int vm, fd, level;
+
+	VM_OR_SKIP(vm);
+	fd = kvmsim_file(2 * SZ_2M, 0, 1);
+	ASSERT_LE(0, fd);
+	if (!backed_2m(fd, 0) || !backed_2m(fd, PAGES_2M))
+		SKIP(return, "no 2 MiB backing available");
+	ASSERT_EQ(0, kvmsim_bind(vm, fd, 0, 2 * PAGES_2M, GFN0, &id));
+
+	for (unsigned int i = 0; i < sizeof(idx) / sizeof(idx[0]); i++) {
+		for (int chunk = 0; chunk < 2; chunk++) {
+			unsigned long long gfn = GFN0 + chunk * PAGES_2M + idx[i];
+
+			/* 4K asked: max_order still 9, maps 4K. */
+			ASSERT_EQ(0, kvmsim_unbind(vm, id));
+			ASSERT_EQ(0, kvmsim_bind(vm, fd, 0, 2 * PAGES_2M, GFN0, &id));
+			ASSERT_EQ(0, kvmsim_fault(vm, gfn, KVMSIM_LEVEL_4K, &f));
+			EXPECT_EQ(9, f.max_order);
+			EXPECT_EQ(KVMSIM_LEVEL_4K, f.level);
+			EXPECT_EQ(gfn % PAGES_2M, f.pfn % PAGES_2M);
+
+			/* 2M asked: the whole aligned chunk mapped 2M. */
+			ASSERT_EQ(0, kvmsim_fault(vm, gfn, KVMSIM_LEVEL_2M, &f));
+			EXPECT_EQ(9, f.max_order);
+			EXPECT_EQ(KVMSIM_LEVEL_2M, f.level);
+			EXPECT_EQ(gfn % PAGES_2M, f.pfn % PAGES_2M);
+			ASSERT_EQ(0, kvmsim_lookup(vm, gfn - idx[i] + 300, &pfn, &level));
+			EXPECT_EQ(KVMSIM_LEVEL_2M, level);
+			EXPECT_EQ(f.pfn - idx[i] + 300, pfn);
+		}
+	}
+	ASSERT_EQ(0, kvmsim_fault(vm, GFN0 + 77, KVMSIM_LEVEL_2M, &f));
+	EXPECT_EQ(2, kvmsim_stats(vm).mapped_2m);
+	EXPECT_EQ(0, kvmsim_stats(vm).mapped_4k);
+	EXPECT_EQ(0, kvmsim_check(vm));
+	close(vm);
+	close(fd);
+	EXPECT_TRUE(tdxgmem_no_leaks());
+}
+
+TEST(punch_splits_once_then_order0)
+{
+	struct kvmsim_stats s0, s1;
+	struct tdxgmem_extent e;
+	struct kvmsim_fault f;
+	unsigned long long pfn;
+	int vm, fd, level;
+
+	VM_OR_SKIP(vm);
+	fd = kvmsim_file(2 * SZ_2M, 0, 1);
+	ASSERT_LE(0, fd);
+	if (!backed_2m(fd, 0))
+		SKIP(return, "no 2 MiB backing available");
+	ASSERT_EQ(0, kvmsim_bind(vm, fd, 0, 2 * PAGES_2M, GFN0, NULL));
+	ASSERT_EQ(0, kvmsim_fault(vm, GFN0 + 7, KVMSIM_LEVEL_2M, &f));
+	ASSERT_EQ(KVMSIM_LEVEL_2M, f.level);
+	ASSERT_EQ(0, kvmsim_fault(vm, GFN0 + PAGES_2M, KVMSIM_LEVEL_2M, &f));
+	ASSERT_EQ(KVMSIM_LEVEL_2M, f.level);
+
+	s0 = kvmsim_stats(vm);
+	ASSERT_EQ(0, kvmsim_punch(fd, 100, 1));
+	s1 = kvmsim_stats(vm);
+	EXPECT_EQ(1, s1.split_calls - s0.split_calls);
+	EXPECT_EQ(1, s1.splits - s0.splits);	/* one 2M entry demoted */
+	EXPECT_EQ(1, s1.invalidations - s0.invalidations);
+	EXPECT_EQ(1, s1.inval_reason[0] - s0.inval_reason[0]);	/* PUNCH */
+	EXPECT_EQ(1, s1.mapped_2m);		/* the other chunk's */
+	EXPECT_EQ(PAGES_2M - 1, s1.mapped_4k);
+	EXPECT_EQ(0, s1.violations);
+
+	EXPECT_EQ(-ENOENT, kvmsim_lookup(vm, GFN0 + 100, NULL, NULL));
+	ASSERT_EQ(0, kvmsim_lookup(vm, GFN0 + 99, &pfn, &level));
+	EXPECT_EQ(KVMSIM_LEVEL_4K, level);
+
+	/* Neighbours are order 0 now, in tdxgmem's and kvmsim's view. */
+	ASSERT_EQ(0, kvmsim_query_page(fd, 99, &e));
+	EXPECT_EQ(12, e.map_log2);
+	ASSERT_EQ(0, kvmsim_fault(vm, GFN0 + 99, KVMSIM_LEVEL_2M, &f));
+	EXPECT_EQ(0, f.max_order);
+	EXPECT_EQ(KVMSIM_LEVEL_4K, f.level);
+	EXPECT_EQ(pfn, f.pfn);
+	ASSERT_EQ(0, kvmsim_fault(vm, GFN0 + 511, KVMSIM_LEVEL_2M, &f));
+	EXPECT_EQ(0, f.max_order);
+	EXPECT_EQ(KVMSIM_LEVEL_4K, f.level);
+	/* The punched page comes back (zeroed), at 4K. */
+	ASSERT_EQ(0, kvmsim_fault(vm, GFN0 + 100, KVMSIM_LEVEL_2M, &f));
+	EXPECT_EQ(KVMSIM_LEVEL_4K, f.level);
+	EXPECT_EQ(0, kvmsim_check(vm));
+	close(vm);
+	close(fd);
+	EXPECT_TRUE(tdxgmem_no_leaks());
+}
+
+TEST(shared_page_fault)
+{
+	struct kvmsim_fault f;
+	int vm, fd;
+
+	VM_OR_SKIP(vm);
+	fd = kvmsim_file(SZ_2M, TDXGMEM_F_MMAP | TDXGMEM_F_INIT_SHARED, 1);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, kvmsim_bind(vm, fd, 0, PAGES_2M, GFN0, NULL));
+	EXPECT_EQ(-KVMSIM_SHARED_ERRNO, kvmsim_fault(vm, GFN0, KVMSIM_LEVEL_4K, &f));
+	EXPECT_EQ(-KVMSIM_SHARED_ERRNO, kvmsim_fault(vm, GFN0 + 3, KVMSIM_LEVEL_2M, &f));
+	EXPECT_EQ(0, kvmsim_mapped(vm));
+	/* Unpopulated shared pages too. */
+	ASSERT_EQ(0, kvmsim_punch(fd, 0, PAGES_2M));
+	EXPECT_EQ(-KVMSIM_SHARED_ERRNO, kvmsim_fault(vm, GFN0 + 9, KVMSIM_LEVEL_4K, &f));
+	EXPECT_EQ(0, kvmsim_check(vm));
+	close(vm);
+	close(fd);
+	EXPECT_TRUE(tdxgmem_no_leaks());
+}
+
+TEST(misaligned_binding_is_order0)
+{
+	struct kvmsim_fault f;
+	int vm, fd;
+
+	VM_OR_SKIP(vm);
+	fd = kvmsim_file(2 * SZ_2M, 0, 1);
+	ASSERT_LE(0, fd);
+	/* base_gfn - pgoff = 1 mod 512. */
+	ASSERT_EQ(0, kvmsim_bind(vm, fd, 0, 2 * PAGES_2M, GFN0 + 1, NULL));
+	for (unsigned long long g = 0; g < 2 * PAGES_2M; g += 97) {
+		ASSERT_EQ(0, kvmsim_fault(vm, GFN0 + 1 + g, KVMSIM_LEVEL_2M, &f));
+		EXPECT_EQ(0, f.max_order);
+		EXPECT_EQ(KVMSIM_LEVEL_4K, f.level);
+	}
+	EXPECT_EQ(0, kvmsim_stats(vm).mapped_2m);
+	EXPECT_EQ(0, kvmsim_check(vm));
+	close(vm);
+	close(fd);
+	EXPECT_TRUE(tdxgmem_no_leaks());
+}
+
+TEST(partial_chunk_binding)
+{
+	struct kvmsim_fault f;
+	int vm, fd;
+
+	VM_OR_SKIP(vm);
+	fd = kvmsim_file(2 * SZ_2M, 0, 1);
+	ASSERT_LE(0, fd);
+	if (!backed_2m(fd, PAGES_2M))
+		SKIP(return, "no 2 MiB backing available");
+	/* Congruent, but chunk 0 only partly bound: 4K there, 2M in chunk 1. */
+	ASSERT_EQ(0, kvmsim_bind(vm, fd, 1, 2 * PAGES_2M - 1, GFN0 + 1, NULL));
+	ASSERT_EQ(0, kvmsim_fault(vm, GFN0 + 5, KVMSIM_LEVEL_2M, &f));
+	EXPECT_GT(9, f.max_order);
+	EXPECT_EQ(KVMSIM_LEVEL_4K, f.level);
+	ASSERT_EQ(0, kvmsim_fault(vm, GFN0 + PAGES_2M + 5, KVMSIM_LEVEL_2M, &f));
+	EXPECT_EQ(9, f.max_order);
+	EXPECT_EQ(KVMSIM_LEVEL_2M, f.level);
+	EXPECT_EQ(0, kvmsim_check(vm));
+	close(vm);
+	close(fd);
+	EXPECT_TRUE(tdxgmem_no_leaks());
+}
+
+TEST(overlapping_bindings)
+{
+	unsigned long long id;
+	int vm, vm2, fd, fd2;
+
+	VM_OR_SKIP(vm);
+	vm2 = kvmsim_vm();
+	ASSERT_LE(0, vm2);
+	fd = kvmsim_file(2 * SZ_2M, 0, 0);
+	ASSERT_LE(0, fd);
+	fd2 = kvmsim_file(SZ_2M, 0, 0);
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, kvmsim_bind(vm, fd, 0, PAGES_2M, GFN0, &id));
+	/* Same file pages, other VM: tdxgmem refuses. */
+	EXPECT_EQ(-EBUSY, kvmsim_bind(vm2, fd, 256, PAGES_2M, GFN0, NULL));
+	EXPECT_EQ(-EBUSY, kvmsim_bind(vm2, fd, 0, 1, 0, NULL));
+	EXPECT_EQ(-EBUSY, kvmsim_bind(vm2, fd, PAGES_2M - 1, 2, 0, NULL));
+	/* Same gfns in the same VM: kvmsim refuses. */
+	EXPECT_EQ(-EEXIST, kvmsim_bind(vm, fd2, 0, PAGES_2M, GFN0 + 100, NULL));
+	/* Disjoint file pages are fine. */
+	EXPECT_EQ(0, kvmsim_bind(vm2, fd, PAGES_2M, PAGES_2M, 0, NULL));
+	/* Bad ranges, wrong files. */
+	EXPECT_EQ(-EINVAL, kvmsim_bind(vm, fd2, 0, 0, 0, NULL));
+	EXPECT_EQ(-EINVAL, kvmsim_bind(vm, fd2, 1, PAGES_2M, 0, NULL));
+	EXPECT_EQ(-EINVAL, kvmsim_bind(vm, fd2, PAGES_2M, 1, 0, NULL));
+	EXPECT_EQ(-EINVAL, kvmsim_bind(vm, vm2, 0, 1, 0, NULL));
+	EXPECT_EQ(-EBADF, kvmsim_bind(vm, 9999, 0, 1, 0, NULL));
+	/* After unbind the range is free again. */
+	ASSERT_EQ(0, kvmsim_unbind(vm, id));
+	EXPECT_EQ(-ENOENT, kvmsim_unbind(vm, id));
+	EXPECT_EQ(0, kvmsim_bind(vm2, fd, 0, PAGES_2M, GFN0, NULL));
+	EXPECT_EQ(0, kvmsim_check(vm));
+	EXPECT_EQ(0, kvmsim_check(vm2));
+	close(vm);
+	close(vm2);
+	close(fd);
+	close(fd2);
+	EXPECT_TRUE(tdxgmem_no_leaks());
+}
+
+TEST(unbind_with_mappings)
+{
+	struct kvmsim_stats s0, s1;
+	struct kvmsim_fault f, f2;
+	unsigned long long id;
+	int vm, fd;
+
+	VM_OR_SKIP(vm);
+	fd = kvmsim_file(2 * SZ_2M, 0, 1);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, kvmsim_bind(vm, fd, 0, 2 * PAGES_2M, GFN0, &id));
+	ASSERT_EQ(0, kvmsim_fault(vm, GFN0 + 3, KVMSIM_LEVEL_2M, &f));
+	ASSERT_EQ(0, kvmsim_fault(vm, GFN0 + PAGES_2M + 3, KVMSIM_LEVEL_4K, NULL));
+	ASSERT_EQ(0, kvmsim_fault(vm, GFN0 + PAGES_2M + 4, KVMSIM_LEVEL_4K, NULL));
+	s0 = kvmsim_stats(vm);
+	EXPECT_LT(0, s0.mapped_4k + s0.mapped_2m);
+	ASSERT_EQ(0, kvmsim_unbind(vm, id));
+	s1 = kvmsim_stats(vm);
+	EXPECT_EQ(0, s1.mapped_4k + s1.mapped_2m);
+	EXPECT_LE(1, s1.inval_reason[2] - s0.inval_reason[2]);	/* UNBIND */
+	EXPECT_EQ(0, s1.violations);
+	/* The pages stayed in the file. */
+	ASSERT_EQ(0, kvmsim_bind(vm, fd, 0, 2 * PAGES_2M, GFN0, &id));
+	ASSERT_EQ(0, kvmsim_fault(vm, GFN0 + 3, KVMSIM_LEVEL_2M, &f2));
+	EXPECT_EQ(f.pfn, f2.pfn);
+	EXPECT_EQ(0, kvmsim_check(vm));
+	close(vm);
+	close(fd);
+	EXPECT_TRUE(tdxgmem_no_leaks());
+}
+
+TEST(file_close_with_live_binding)
+{
+	struct kvmsim_stats s0, s1;
+	unsigned long long id;
+	int vm, fd;
+
+	VM_OR_SKIP(vm);
+	fd = kvmsim_file(2 * SZ_2M, 0, 1);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, kvmsim_bind(vm, fd, 0, 2 * PAGES_2M, GFN0, &id));
+	ASSERT_EQ(0, kvmsim_fault(vm, GFN0 + 3, KVMSIM_LEVEL_2M, NULL));
+	ASSERT_EQ(0, kvmsim_fault(vm, GFN0 + PAGES_2M + 3, KVMSIM_LEVEL_4K, NULL));
+	s0 = kvmsim_stats(vm);
+	close(fd);
+	s1 = kvmsim_stats(vm);
+	EXPECT_LE(1, s1.invalidations - s0.invalidations);
+	EXPECT_LE(1, s1.inval_reason[3] - s0.inval_reason[3]);	/* RELEASE */
+	EXPECT_EQ(0, s1.mapped_4k + s1.mapped_2m);
+	EXPECT_EQ(0, tdxgmem_stat("files"));
+	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	EXPECT_EQ(-ENODEV, kvmsim_fault(vm, GFN0 + 3, KVMSIM_LEVEL_4K, NULL));
+	EXPECT_EQ(-ENODEV, kvmsim_fault(vm, GFN0 + 700, KVMSIM_LEVEL_2M, NULL));
+	EXPECT_EQ(0, kvmsim_check(vm));
+	EXPECT_EQ(0, kvmsim_unbind(vm, id));
+	EXPECT_EQ(0, kvmsim_check(vm));
+	close(vm);
+	EXPECT_TRUE(tdxgmem_no_leaks());
+}
+
+TEST(split_failure_changes_nothing)
+{
+	struct kvmsim_stats s0, s1;
+	struct tdxgmem_extent e;
+	struct kvmsim_fault f;
+	unsigned long long pfn;
+	int vm, fd, level;
+
+	VM_OR_SKIP(vm);
+	fd = kvmsim_file(SZ_2M, 0, 1);
+	ASSERT_LE(0, fd);
+	if (!backed_2m(fd, 0))
+		SKIP(return, "no 2 MiB backing available");
+	ASSERT_EQ(0, kvmsim_bind(vm, fd, 0, PAGES_2M, GFN0, NULL));
+	ASSERT_EQ(0, kvmsim_fault(vm, GFN0, KVMSIM_LEVEL_2M, &f));
+	ASSERT_EQ(KVMSIM_LEVEL_2M, f.level);
+
+	ASSERT_EQ(0, kvmsim_set_fail(vm, 1, 0));
+	s0 = kvmsim_stats(vm);
+	EXPECT_EQ(-ENOMEM, kvmsim_punch(fd, 10, 1));
+	s1 = kvmsim_stats(vm);
+	EXPECT_EQ(1, s1.failed_injections - s0.failed_injections);
+	EXPECT_EQ(0, s1.invalidations - s0.invalidations);
+	ASSERT_EQ(0, kvmsim_query_page(fd, 10, &e));
+	EXPECT_TRUE(e.state & TDXGMEM_STATE_POPULATED);
+	EXPECT_TRUE(e.state & TDXGMEM_STATE_PRIVATE);
+	EXPECT_EQ(21, e.map_log2);
+	ASSERT_EQ(0, kvmsim_lookup(vm, GFN0 + 10, &pfn, &level));
+	EXPECT_EQ(KVMSIM_LEVEL_2M, level);
+	EXPECT_EQ(f.pfn + 10, pfn);
+	EXPECT_EQ(0, kvmsim_check(vm));
+
+	/* Without the injected failure the same punch works. */
+	EXPECT_EQ(0, kvmsim_punch(fd, 10, 1));
+	EXPECT_EQ(-ENOENT, kvmsim_lookup(vm, GFN0 + 10, NULL, NULL));
+	ASSERT_EQ(0, kvmsim_query_page(fd, 10, &e));
+	EXPECT_FALSE(e.state & TDXGMEM_STATE_POPULATED);
+	EXPECT_EQ(0, kvmsim_check(vm));
+	close(vm);
+	close(fd);
+	EXPECT_TRUE(tdxgmem_no_leaks());
+}
+
+TEST(invalidate_end_failure_quarantines)
+{
+	long long q0 = tdxgmem_stat("quarantined");
+	struct tdxgmem_extent e;
+	struct kvmsim_fault f;
+	int vm, fd, r;
+
+	VM_OR_SKIP(vm);
+	fd = kvmsim_file(SZ_2M, 0, 1);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, kvmsim_bind(vm, fd, 0, PAGES_2M, GFN0, NULL));
+	ASSERT_EQ(0, kvmsim_fault(vm, GFN0 + 5, KVMSIM_LEVEL_4K, &f));
+
+	ASSERT_EQ(0, kvmsim_set_fail(vm, 0, 1));
+	r = kvmsim_punch(fd, 5, 1);
+	TH_LOG("punch with a failing invalidate_end: %d", r);
+	EXPECT_EQ(1, kvmsim_stats(vm).inval_end_errors);
+	ASSERT_EQ(0, kvmsim_query_page(fd, 5, &e));
+	EXPECT_TRUE(e.state & TDXGMEM_STATE_QUARANTINED);
+	EXPECT_GT(0, kvmsim_fault(vm, GFN0 + 5, KVMSIM_LEVEL_4K, NULL));
+	EXPECT_EQ(-ENOENT, kvmsim_lookup(vm, GFN0 + 5, NULL, NULL));
+	EXPECT_LE(0, q0);
+	EXPECT_LT(q0, tdxgmem_stat("quarantined"));
+	/* Neighbours are unaffected. */
+	EXPECT_EQ(0, kvmsim_fault(vm, GFN0 + 4, KVMSIM_LEVEL_4K, NULL));
+	ASSERT_EQ(0, kvmsim_query_page(fd, 4, &e));
+	EXPECT_FALSE(e.state & TDXGMEM_STATE_QUARANTINED);
+	EXPECT_EQ(0, kvmsim_check(vm));
+	close(vm);
+	close(fd);
+	EXPECT_EQ(0, tdxgmem_stat("files"));
+}
+
+TEST(zeroed_on_first_handout)
+{
+	static unsigned char buf[4096], zero[4096];
+	struct kvmsim_stats s;
+	int vm, fd;
+
+	VM_OR_SKIP(vm);
+	fd = kvmsim_file(SZ_2M, 0, 0);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, kvmsim_bind(vm, fd, 0, PAGES_2M, GFN0, NULL));
+	/* Allocated by the fault itself. */
+	ASSERT_EQ(0, kvmsim_fault(vm, GFN0 + 1, KVMSIM_LEVEL_2M, NULL));
+	ASSERT_EQ(0, kvmsim_access(vm, GFN0 + 1, 0, buf, 4096, 0));
+	EXPECT_EQ(0, memcmp(buf, zero, 4096));
+	memset(buf, 0xa5, sizeof(buf));
+	ASSERT_EQ(0, kvmsim_access(vm, GFN0 + 1, 0, buf, 4096, 1));
+	/* Punch, fault again: the new page is zeroed, not our 0xa5. */
+	ASSERT_EQ(0, kvmsim_punch(fd, 0, PAGES_2M));
+	ASSERT_EQ(0, kvmsim_fault(vm, GFN0 + 1, KVMSIM_LEVEL_4K, NULL));
+	ASSERT_EQ(0, kvmsim_access(vm, GFN0 + 1, 0, buf, 4096, 0));
+	EXPECT_EQ(0, memcmp(buf, zero, 4096));
+	s = kvmsim_stats(vm);
+	EXPECT_LE(2, s.zero_checks);
+	EXPECT_EQ(0, s.violation[KVMSIM_V_NOT_ZERO]);
+	EXPECT_EQ(0, kvmsim_check(vm));
+	close(vm);
+	close(fd);
+	EXPECT_TRUE(tdxgmem_no_leaks());
+}
+
+TEST(access_reads_back)
+{
+	unsigned char in[4096], out[4096];
+	int vm, fd;
+
+	VM_OR_SKIP(vm);
+	fd = kvmsim_file(SZ_2M, 0, 1);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, kvmsim_bind(vm, fd, 0, PAGES_2M, GFN0, NULL));
+	EXPECT_EQ(-ENOENT, kvmsim_access(vm, GFN0, 0, out, 8, 0));
+	ASSERT_EQ(0, kvmsim_fault(vm, GFN0, KVMSIM_LEVEL_2M, NULL));
+	for (int i = 0; i < 4096; i++)
+		in[i] = i * 7 + 3;
+	for (unsigned long long g = 0; g < PAGES_2M; g += 73) {
+		in[0] = g;
+		ASSERT_EQ(0, kvmsim_access(vm, GFN0 + g, 0, in, 4096, 1));
+	}
+	for (unsigned long long g = 0; g < PAGES_2M; g += 73) {
+		in[0] = g;
+		ASSERT_EQ(0, kvmsim_access(vm, GFN0 + g, 0, out, 4096, 0));
+		EXPECT_EQ(0, memcmp(in, out, 4096));
+	}
+	ASSERT_EQ(0, kvmsim_access(vm, GFN0 + 1, 4000, in, 96, 1));
+	ASSERT_EQ(0, kvmsim_access(vm, GFN0 + 1, 4000, out, 96, 0));
+	EXPECT_EQ(0, memcmp(in, out, 96));
+	EXPECT_EQ(-EINVAL, kvmsim_access(vm, GFN0, 4000, out, 97, 0));
+	EXPECT_EQ(-EINVAL, kvmsim_access(vm, GFN0, 0, out, 0, 0));
+	EXPECT_EQ(-EFAULT, kvmsim_access(vm, GFN0, 0, NULL, 8, 0));
+	/* Data survives unbind + rebind (the pages stay in the file). */
+	EXPECT_EQ(0, kvmsim_check(vm));
+	close(vm);
+	VM_OR_SKIP(vm);
+	ASSERT_EQ(0, kvmsim_bind(vm, fd, 0, PAGES_2M, GFN0 + PAGES_2M, NULL));
+	ASSERT_EQ(0, kvmsim_fault(vm, GFN0 + PAGES_2M + 73, KVMSIM_LEVEL_4K, NULL));
+	ASSERT_EQ(0, kvmsim_access(vm, GFN0 + PAGES_2M + 73, 0, out, 4096, 0));
+	in[0] = 73;
+	EXPECT_EQ(0, memcmp(in, out, 4096));
+	EXPECT_EQ(0, kvmsim_check(vm));
+	close(vm);
+	close(fd);
+	EXPECT_TRUE(tdxgmem_no_leaks());
+}
+
+TEST(bad_arguments)
+{
+	struct kvmsim_bind b = { .fd = -1 };
+	struct kvmsim_fault f = { .gfn = GFN0, .level = 13 };
+	struct kvmsim_set_fail sf = { .reserved = { 1 } };
+	int vm, fd;
+
+	VM_OR_SKIP(vm);
+	fd = kvmsim_file(SZ_2M, 0, 0);
+	ASSERT_LE(0, fd);
+	b.fd = fd;
+	b.npages = 1;
+	b.reserved[2] = 1;
+	EXPECT_EQ(-EINVAL, xioctl(vm, KVMSIM_BIND, &b));
+	EXPECT_EQ(-EINVAL, xioctl(vm, KVMSIM_FAULT, &f));
+	EXPECT_EQ(-EINVAL, xioctl(vm, KVMSIM_SET_FAIL, &sf));
+	EXPECT_EQ(-ENOENT, kvmsim_fault(vm, GFN0, KVMSIM_LEVEL_4K, NULL));
+	EXPECT_EQ(-ENOTTY, xioctl(vm, _IO(KVMSIM_IOC_MAGIC, 0x7f), NULL));
+	EXPECT_EQ(-EFAULT, xioctl(vm, KVMSIM_FAULT, NULL));
+	EXPECT_EQ(0, kvmsim_check(vm));
+	close(vm);
+	close(fd);
+	EXPECT_TRUE(tdxgmem_no_leaks());
+}
+
+TEST_HARNESS_MAIN
