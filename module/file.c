@@ -38,19 +38,33 @@
 int tdxgmem_invalidate(struct tdxgmem_file *f, pgoff_t start, pgoff_t end,
 		       enum tdxgmem_inval_reason reason)
 {
-	struct address_space *mapping = f->inode->i_mapping;
 	int ret;
 
-	lockdep_assert_held_write(&mapping->invalidate_lock);
+	lockdep_assert_held_write(&f->inode->i_mapping->invalidate_lock);
 	if (start >= end)
 		return 0;
 	ret = tdxgmem_bindings_split(f, start, end);
 	if (ret)
 		return ret;
-	tdxgmem_store_wait_locked(f, start, end);
-	unmap_mapping_pages(mapping, start, end - start, false);
+	tdxgmem_unmap_user(f, start, end);
 	tdxgmem_bindings_invalidate(f, start, end, reason);
 	return 0;
+}
+
+/**
+ * tdxgmem_unmap_user() - zap [@start, @end) from every process.
+ * @f:     the file.
+ * @start: first page.
+ * @end:   one past the last page.
+ *
+ * Called with the invalidate lock held for write, so no fault can map the
+ * pages again until it is dropped.
+ */
+void tdxgmem_unmap_user(struct tdxgmem_file *f, pgoff_t start, pgoff_t end)
+{
+	lockdep_assert_held_write(&f->inode->i_mapping->invalidate_lock);
+	tdxgmem_store_wait_locked(f, start, end);
+	unmap_mapping_pages(f->inode->i_mapping, start, end - start, false);
 }
 
 static long tdxgmem_allocate(struct tdxgmem_file *f, loff_t offset, loff_t len)
@@ -110,8 +124,7 @@ static long tdxgmem_file_ioctl(struct file *file, unsigned int cmd,
 	case TDXGMEM_QUERY:
 		return tdxgmem_query_ioctl(f, argp);
 	case TDXGMEM_SET_ATTRIBUTES:
-		/* Conversion comes with its own change. */
-		return -EOPNOTSUPP;
+		return tdxgmem_convert_ioctl(f, argp);
 	default:
 		return -ENOTTY;
 	}

@@ -309,3 +309,27 @@ int tdxgmem_range_query(u64 off, u64 len, u64 fsize, u64 *start, u64 *end)
 	*end = (len > fsize - off ? fsize : off + len) >> TDXGMEM_PAGE_SHIFT;
 	return 0;
 }
+
+/**
+ * tdxgmem_attr_check() - validate TDXGMEM_SET_ATTRIBUTES' request.
+ * @attributes: 0 (shared) or TDXGMEM_ATTR_PRIVATE.
+ * @flags:      0, TDXGMEM_CONVERT_ZERO or TDXGMEM_CONVERT_PRESERVE.
+ * @reserved:   reserved words, all zero.
+ * @nr:         number of @reserved words.
+ *
+ * Return: 0 or -EINVAL.
+ */
+int tdxgmem_attr_check(u64 attributes, u64 flags, const u64 *reserved, u32 nr)
+{
+	u32 i;
+
+	if (attributes & ~TDXGMEM_ATTR_PRIVATE)
+		return -EINVAL;
+	if (flags & ~(TDXGMEM_CONVERT_ZERO | TDXGMEM_CONVERT_PRESERVE) ||
+	    flags == (TDXGMEM_CONVERT_ZERO | TDXGMEM_CONVERT_PRESERVE))
+		return -EINVAL;
+	for (i = 0; i < nr; i++)
+		if (reserved[i])
+			return -EINVAL;
+	return 0;
+}

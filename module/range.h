@@ -80,6 +80,7 @@ u64 tdxgmem_chunk_describe(const struct tdxgmem_chunk_bits *b, bool private,
 int tdxgmem_check_size(u64 size, u64 max_size);
 int tdxgmem_range_alloc(u64 off, u64 len, u64 fsize, u64 *start, u64 *end);
 int tdxgmem_range_punch(u64 off, u64 len, u64 fsize, u64 *start, u64 *end);
+int tdxgmem_attr_check(u64 attributes, u64 flags, const u64 *reserved, u32 nr);
 int tdxgmem_range_query(u64 off, u64 len, u64 fsize, u64 *start, u64 *end);
 
 #endif /* _TDXGMEM_RANGE_H */

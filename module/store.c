@@ -563,6 +563,135 @@ unsigned long tdxgmem_store_quarantine(struct tdxgmem_file *f, pgoff_t start,
 	return n;
 }
 
+/* Pages [*first, *last) of chunk @idx that lie in [@start, @end). */
+static void tdxgmem_chunk_clip(unsigned long idx, pgoff_t start, pgoff_t end,
+			       u32 *first, u32 *last)
+{
+	pgoff_t base = (pgoff_t)idx << TDXGMEM_CHUNK_SHIFT;
+
+	*first = max(start, base) - base;
+	*last = min_t(pgoff_t, end - base, TDXGMEM_CHUNK_PAGES);
+}
+
+/*
+ * Check pages [@first, @last) of @c for a conversion to @private; count
+ * those that change in *@nr and note the first that cannot in *@bad.
+ */
+static int tdxgmem_chunk_convert_check(struct tdxgmem_chunk *c, pgoff_t base,
+				       u32 first, u32 last, bool private,
+				       bool check_pins, pgoff_t *bad,
+				       unsigned long *nr)
+{
+	u32 i;
+
+	for (i = first; i < last; i++) {
+		struct page *page;
+
+		if (tdxgmem_bit_test(c->bits.private, i) == private)
+			continue;
+		(*nr)++;
+		if (!tdxgmem_bit_test(c->bits.populated, i))
+			continue;
+		*bad = base + i;
+		if (tdxgmem_bit_test(c->bits.quarantined, i))
+			return -EIO;
+		page = tdxgmem_chunk_page(c, i);
+		/* Only our own reference may remain once unmapped. */
+		if (check_pins && page_ref_count(page) != 1)
+			return -EAGAIN;
+	}
+	return 0;
+}
+
+/**
+ * tdxgmem_store_convert_prepare() - can [@start, @end) become @private?
+ * @f:          the file.
+ * @start:      first page.
+ * @end:        one past the last page, at most f->nr_pages.
+ * @private:    the attribute wanted.
+ * @check_pins: fail pages referenced by anybody but tdxgmem (pins, I/O);
+ *              meaningful once userspace mappings are gone.
+ * @bad:        out: with -EAGAIN or -EIO, the first page that cannot change.
+ * @nr:         out: how many pages would change.
+ *
+ * Also sets up the chunk state tdxgmem_store_convert_commit() will need,
+ * so that the commit cannot fail. Changes nothing visible. Called with the
+ * invalidate lock held for write.
+ *
+ * Return: 0; -EAGAIN a page is referenced elsewhere; -EIO a page is
+ * quarantined; -ENOMEM.
+ */
+int tdxgmem_store_convert_prepare(struct tdxgmem_file *f, pgoff_t start,
+				  pgoff_t end, bool private, bool check_pins,
+				  pgoff_t *bad, unsigned long *nr)
+{
+	unsigned long idx;
+	u32 first, last;
+	int ret = 0;
+
+	lockdep_assert_held_write(&f->inode->i_mapping->invalidate_lock);
+	*nr = 0;
+	mutex_lock(&f->lock);
+	for (idx = start >> TDXGMEM_CHUNK_SHIFT;
+	     idx <= (end - 1) >> TDXGMEM_CHUNK_SHIFT; idx++) {
+		struct tdxgmem_chunk *c = xa_load(&f->chunks, idx);
+
+		tdxgmem_chunk_clip(idx, start, end, &first, &last);
+		if (!c) {
+			if (f->init_private == private)
+				continue;
+			c = tdxgmem_chunk_get(f, idx);
+			if (IS_ERR(c)) {
+				ret = PTR_ERR(c);
+				break;
+			}
+		}
+		ret = tdxgmem_chunk_convert_check(c, (pgoff_t)idx << TDXGMEM_CHUNK_SHIFT,
+						  first, last, private,
+						  check_pins, bad, nr);
+		if (ret)
+			break;
+	}
+	mutex_unlock(&f->lock);
+	return ret;
+}
+
+/**
+ * tdxgmem_store_convert_commit() - make [@start, @end) @private.
+ * @f:       the file.
+ * @start:   first page.
+ * @end:     one past the last page.
+ * @private: the new attribute.
+ * @zero:    clear the contents of populated pages that change.
+ *
+ * Follows a successful tdxgmem_store_convert_prepare() under the same hold
+ * of the invalidate lock (for write), and the invalidation of the range.
+ */
+void tdxgmem_store_convert_commit(struct tdxgmem_file *f, pgoff_t start,
+				  pgoff_t end, bool private, bool zero)
+{
+	struct tdxgmem_chunk *c;
+	unsigned long idx;
+	u32 first, last, i;
+
+	lockdep_assert_held_write(&f->inode->i_mapping->invalidate_lock);
+	mutex_lock(&f->lock);
+	xa_for_each_range(&f->chunks, idx, c, start >> TDXGMEM_CHUNK_SHIFT,
+			  (end - 1) >> TDXGMEM_CHUNK_SHIFT) {
+		tdxgmem_chunk_clip(idx, start, end, &first, &last);
+		for (i = first; i < last; i++) {
+			if (tdxgmem_bit_test(c->bits.private, i) == private)
+				continue;
+			if (zero && tdxgmem_bit_test(c->bits.populated, i))
+				clear_highpage(tdxgmem_chunk_page(c, i));
+			tdxgmem_bits_assign(c->bits.private, i, i + 1, private);
+		}
+		tdxgmem_chunk_trim(f, idx, c);
+		cond_resched();
+	}
+	mutex_unlock(&f->lock);
+}
+
 /**
  * tdxgmem_store_describe() - fill TDXGMEM_QUERY extents for [@start, @end).
  * @f:     the file.

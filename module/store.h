@@ -76,6 +76,11 @@ void tdxgmem_store_wait_locked(struct tdxgmem_file *f, pgoff_t start,
 void tdxgmem_store_punch(struct tdxgmem_file *f, pgoff_t start, pgoff_t end);
 int tdxgmem_store_get_pfn(struct tdxgmem_file *f, pgoff_t index, bool alloc,
 			  unsigned long *pfn, bool *huge_ok);
+int tdxgmem_store_convert_prepare(struct tdxgmem_file *f, pgoff_t start,
+				  pgoff_t end, bool private, bool check_pins,
+				  pgoff_t *bad, unsigned long *nr);
+void tdxgmem_store_convert_commit(struct tdxgmem_file *f, pgoff_t start,
+				  pgoff_t end, bool private, bool zero);
 unsigned long tdxgmem_store_quarantine(struct tdxgmem_file *f, pgoff_t start,
 				       pgoff_t end);
 u64 tdxgmem_store_describe(struct tdxgmem_file *f, pgoff_t start, pgoff_t end,

@@ -59,6 +59,11 @@ extern const struct file_operations tdxgmem_file_fops;
 int tdxgmem_invalidate(struct tdxgmem_file *f, pgoff_t start, pgoff_t end,
 		       enum tdxgmem_inval_reason reason);
 
+void tdxgmem_unmap_user(struct tdxgmem_file *f, pgoff_t start, pgoff_t end);
+
+/* convert.c */
+long tdxgmem_convert_ioctl(struct tdxgmem_file *f, void __user *argp);
+
 /* binding.c */
 int tdxgmem_bindings_split(struct tdxgmem_file *f, pgoff_t start, pgoff_t end);
 void tdxgmem_bindings_invalidate(struct tdxgmem_file *f, pgoff_t start,

@@ -47,9 +47,13 @@ enum tdxgmem_inval_reason {
 /**
  * struct tdxgmem_client_ops - callbacks into the consumer of a binding.
  * @split: demote every mapping larger than 4 KiB that straddles @start or
- *	@end (gfns; @end exclusive) to 4 KiB mappings, keeping them mapped.
- *	May fail with -ENOMEM: the whole operation then fails, nothing
- *	changed, and the caller may retry.
+ *	@end (gfns; @end exclusive) to 4 KiB mappings, keeping them mapped,
+ *	and make faults that looked up a pfn before this call retry (KVM:
+ *	mmu_invalidate_seq++ under mmu_lock): their max_order may no longer
+ *	hold, and a huge mapping installed after the split would straddle
+ *	the edge again. (Faults that start later block in tdxgmem until the
+ *	operation is over.) May fail with -ENOMEM: the whole operation then
+ *	fails, nothing changed, and the caller may retry.
  * @invalidate_begin: unmap every mapping of gfns [@start, @end) and keep
  *	faults in the range from completing (KVM: mmu_invalidate_begin +
  *	zap) until @invalidate_end.
@@ -72,6 +76,14 @@ struct tdxgmem_client_ops {
 	int (*invalidate_end)(void *client, u64 start, u64 end);
 };
 
+/*
+ * Errors of tdxgmem_get_pfn() / tdxgmem_peek_pfn() (kernel-doc in
+ * module/binding.c): -EINVAL gfn outside the binding; -EPERM the page is
+ * shared (turn it into a memory-fault exit); -EHWPOISON; -EIO the page is
+ * quarantined; -ENOMEM; -ENODEV the file was released; peek only: -ENOENT
+ * the page has no backing. tdxgmem_bind(): -EINVAL, -EBUSY (overlap),
+ * -ENOMEM.
+ */
 bool tdxgmem_file_check(struct file *file);
 
 struct tdxgmem_binding *tdxgmem_bind(struct file *file, pgoff_t pgoff,

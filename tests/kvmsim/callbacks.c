@@ -31,6 +31,12 @@ static int kvmsim_split(void *client, u64 start, u64 end)
 
 	mutex_lock(&vm->mmu_lock);
 	vm->stats.split_calls++;
+	/*
+	 * A fault that looked up its pfn and order before this call must
+	 * retry: installed after the split, a 2M mapping would straddle the
+	 * edge again (KVM: mmu_invalidate_seq++ under mmu_lock).
+	 */
+	vm->inval_seq++;
 	kvmsim_check_range(b, start, end);
 	if (vm->split_fails) {
 		vm->split_fails--;
@@ -94,7 +100,8 @@ static void kvmsim_invalidate_begin(void *client, u64 start, u64 end,
 			     (end | KVMSIM_HUGE_MASK) + 1);
 	kvmsim_sept_zap(vm, start, end);
 
-	kvmsim_known_clear(vm, start, end, reason != TDXGMEM_INVAL_UNBIND);
+	if (reason != TDXGMEM_INVAL_UNBIND)
+		kvmsim_written_clear(b, start, end);
 	mutex_unlock(&vm->mmu_lock);
 }
 

@@ -48,7 +48,7 @@ static int __init kvmsim_init(void)
 static void __exit kvmsim_exit(void)
 {
 	misc_deregister(&kvmsim_misc);
-	kvmsim_known_exit();
+	kvmsim_written_exit();
 }
 
 module_init(kvmsim_init);

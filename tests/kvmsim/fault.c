@@ -70,28 +70,31 @@ static int kvmsim_fault_order(struct kvmsim_vm *vm, struct kvmsim_binding *b,
 	return order;
 }
 
-/* Zeroed on first hand-out: check the pages of @e kvmsim does not know. */
+/*
+ * Zeroed on first hand-out: every page of @e that kvmsim has not written
+ * itself must read as zeroes.
+ */
 static void kvmsim_fault_check_zero(struct kvmsim_vm *vm,
+				    const struct kvmsim_binding *b,
 				    const struct kvmsim_entry *e)
 {
 	unsigned long nr = e->huge ? KVMSIM_HUGE_PAGES : 1;
 	unsigned long i = 0, run;
 
 	while (i < nr) {
-		if (kvmsim_known(vm, e->pfn + i)) {
+		if (kvmsim_written_has(b, e->gfn + i, e->pfn + i)) {
 			i++;
 			continue;
 		}
 		for (run = 1; i + run < nr; run++)
-			if (kvmsim_known(vm, e->pfn + i + run))
+			if (kvmsim_written_has(b, e->gfn + i + run,
+					       e->pfn + i + run))
 				break;
 		if (!kvmsim_page_is_zero(vm, e->pfn + i, run))
 			kvmsim_violation(vm, KVMSIM_V_NOT_ZERO, e->gfn + i,
-					 "page not zeroed at first hand-out");
+					 "page handed out not zeroed");
 		i += run;
 	}
-	for (i = 0; i < nr; i++)
-		kvmsim_known_add(vm, e->pfn + i, e->gfn + i);
 }
 
 /* Under mmu_lock, the fault still valid: map @gfn -> @pfn. */
@@ -121,7 +124,7 @@ static int kvmsim_fault_install(struct kvmsim_vm *vm, struct kvmsim_binding *b,
 		}
 	}
 
-	kvmsim_fault_check_zero(vm, &e);
+	kvmsim_fault_check_zero(vm, b, &e);
 	r = kvmsim_sept_map(vm, &e);
 	if (r)
 		return r;
@@ -187,6 +190,7 @@ long kvmsim_fault(struct kvmsim_vm *vm, struct kvmsim_fault *f)
 long kvmsim_access(struct kvmsim_vm *vm, struct kvmsim_access *a)
 {
 	void __user *ubuf = u64_to_user_ptr(a->buf);
+	struct kvmsim_binding *b = kvmsim_find_binding(vm, a->gfn);
 	struct kvmsim_entry e;
 	struct page *page;
 	long ret = 0;
@@ -202,7 +206,7 @@ long kvmsim_access(struct kvmsim_vm *vm, struct kvmsim_access *a)
 	}
 
 	mutex_lock(&vm->mmu_lock);
-	if (!kvmsim_sept_lookup(vm, a->gfn, &e)) {
+	if (!b || !kvmsim_sept_lookup(vm, a->gfn, &e)) {
 		ret = -ENOENT;
 		goto unlock;
 	}
@@ -215,7 +219,7 @@ long kvmsim_access(struct kvmsim_vm *vm, struct kvmsim_access *a)
 	}
 	if (a->write) {
 		memcpy(va + a->offset, buf, a->len);
-		kvmsim_known_add(vm, pfn, a->gfn);
+		kvmsim_written_add(b, a->gfn, pfn);
 	} else {
 		memcpy(buf, va + a->offset, a->len);
 	}

@@ -9,7 +9,7 @@
  *                       protects the binding list
  *     tdxgmem invalidate lock (taken by tdxgmem)
  *       kvmsim_vm.mmu_lock  plays mmu_lock: the S-EPT, the invalidation
- *                       state, the known-gfn map and the counters
+ *                       state and the counters
  *
  * mmu_lock is a mutex, so the S-EPT may allocate and vmap() under it.
  */
@@ -40,6 +40,8 @@ struct kvmsim_vm;
  * @vm:       owner.
  * @tb:       tdxgmem's binding.
  * @id:       id given to userspace.
+ * @ino:      inode number of the file (identifies its pages in written.c).
+ * @pgoff:    first file page.
  * @base_gfn: first gfn.
  * @npages:   number of gfns.
  * @node:     in kvmsim_vm.bindings.
@@ -48,6 +50,8 @@ struct kvmsim_binding {
 	struct kvmsim_vm *vm;
 	struct tdxgmem_binding *tb;
 	u64 id;
+	unsigned long ino;
+	u64 pgoff;
 	u64 base_gfn;
 	u64 npages;
 	struct list_head node;
@@ -61,9 +65,7 @@ struct kvmsim_binding {
  * @mmu_lock:       mmu_lock.
  * @sept:           gfn -> xa_mk_value(pfn << 1 | huge); a 2M entry is
  *                  stored at its 512-aligned gfn only.
- * @known_gfn:      gfn -> pfn of the pages this VM put in the known set
- *                  (sept.c), so invalidations can take them out again.
- * @inval_seq:      bumped by every invalidate_begin and _end.
+ * @inval_seq:      bumped by every split, invalidate_begin and _end.
  * @inval_count:    invalidations in progress.
  * @inval_start:    union of the ranges in progress, start.
  * @inval_end:      ... end (exclusive).
@@ -78,7 +80,6 @@ struct kvmsim_vm {
 
 	struct mutex mmu_lock;		/* mmu_lock */
 	struct xarray sept;
-	struct xarray known_gfn;
 	unsigned long inval_seq;
 	long inval_count;
 	u64 inval_start;
@@ -115,10 +116,12 @@ int kvmsim_sept_split(struct kvmsim_vm *vm, u64 gfn);
 void kvmsim_sept_zap(struct kvmsim_vm *vm, u64 start, u64 end);
 bool kvmsim_sept_any(struct kvmsim_vm *vm, u64 start, u64 end);
 void kvmsim_sept_destroy(struct kvmsim_vm *vm);
-bool kvmsim_known(struct kvmsim_vm *vm, u64 pfn);
-void kvmsim_known_add(struct kvmsim_vm *vm, u64 pfn, u64 gfn);
-void kvmsim_known_clear(struct kvmsim_vm *vm, u64 start, u64 end, bool pages);
-void kvmsim_known_exit(void);
+
+/* written.c */
+bool kvmsim_written_has(const struct kvmsim_binding *b, u64 gfn, u64 pfn);
+void kvmsim_written_add(const struct kvmsim_binding *b, u64 gfn, u64 pfn);
+void kvmsim_written_clear(const struct kvmsim_binding *b, u64 start, u64 end);
+void kvmsim_written_exit(void);
 
 /* callbacks.c */
 extern const struct tdxgmem_client_ops kvmsim_ops;

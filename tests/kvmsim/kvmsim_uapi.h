@@ -155,7 +155,8 @@ enum kvmsim_violation {
  * @mapped_4k:         4K entries mapped now.
  * @mapped_2m:         2M entries mapped now.
  * @failed_injections: injected failures consumed (split + inval_end).
- * @zero_checks:       pages checked for zero on first hand-out.
+ * @zero_checks:       pages checked for zeroes when handed out (all but
+ *                     those kvmsim wrote itself).
  * @reserved:          zero.
  */
 struct kvmsim_stats {
@@ -203,5 +204,12 @@ struct kvmsim_set_fail {
 /* Full check of every invariant; returns the total violation count. */
 #define KVMSIM_CHECK		_IO(KVMSIM_IOC_MAGIC, 0x16)
 #define KVMSIM_LOOKUP		_IOWR(KVMSIM_IOC_MAGIC, 0x17, struct kvmsim_lookup)
+/*
+ * The page at @gfn (struct kvmsim_lookup, only @gfn set) holds data put
+ * there on purpose, by a TDXGMEM_CONVERT_PRESERVE conversion: its next
+ * hand-out is not checked for zeroes. -ENOENT: no binding; tdxgmem_peek_pfn()
+ * errors otherwise.
+ */
+#define KVMSIM_KEEP_DATA	_IOW(KVMSIM_IOC_MAGIC, 0x18, struct kvmsim_lookup)
 
 #endif /* _UAPI_TDXGMEM_KVMSIM_H */

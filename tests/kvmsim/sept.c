@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kvmsim software S-EPT: gfn -> (pfn, 4K or 2M) in an xarray, and the set
- * of pfns kvmsim knows the contents of. Everything here runs under the
- * VM's mmu_lock.
+ * kvmsim software S-EPT: gfn -> (pfn, 4K or 2M) in an xarray. Everything
+ * here runs under the VM's mmu_lock.
  */
 #include <linux/lockdep.h>
 #include <linux/xarray.h>
@@ -188,65 +187,6 @@ bool kvmsim_sept_any(struct kvmsim_vm *vm, u64 start, u64 end)
 void kvmsim_sept_destroy(struct kvmsim_vm *vm)
 {
 	xa_destroy(&vm->sept);
-	xa_destroy(&vm->known_gfn);
 	vm->stats.mapped_4k = 0;
 	vm->stats.mapped_2m = 0;
-}
-
-/*
- * Pages whose contents kvmsim knows: seen zeroed at their first hand-out,
- * or written by kvmsim itself. Shared by all VMs, since a page written
- * through one VM keeps its data in the file for the next binding.
- */
-static DEFINE_XARRAY(kvmsim_known_pfns);
-
-/* Does kvmsim know what @pfn holds (zeroes it checked, or its own data)? */
-bool kvmsim_known(struct kvmsim_vm *vm, u64 pfn)
-{
-	return xa_load(&kvmsim_known_pfns, pfn);
-}
-
-/**
- * kvmsim_known_add() - remember that @pfn, now at @gfn, holds known data.
- * @vm:  the VM.
- * @pfn: the page.
- * @gfn: where @vm maps it now.
- *
- * Best effort: if memory runs out, @pfn is checked for zeroes again at
- * its next hand-out.
- */
-void kvmsim_known_add(struct kvmsim_vm *vm, u64 pfn, u64 gfn)
-{
-	lockdep_assert_held(&vm->mmu_lock);
-	xa_store(&kvmsim_known_pfns, pfn, xa_mk_value(1), GFP_KERNEL);
-	xa_store(&vm->known_gfn, gfn, xa_mk_value(pfn), GFP_KERNEL);
-}
-
-/**
- * kvmsim_known_clear() - forget gfns [@start, @end) of @vm.
- * @vm:    the VM.
- * @start: first gfn.
- * @end:   one past the last.
- * @pages: also forget the pfns last seen there: they are freed or become
- *	   shared, so their next hand-out must be zeroed again. Else (unbind)
- *	   only the gfns are forgotten; the pages keep their data.
- */
-void kvmsim_known_clear(struct kvmsim_vm *vm, u64 start, u64 end, bool pages)
-{
-	unsigned long gfn;
-	void *v;
-
-	lockdep_assert_held(&vm->mmu_lock);
-	if (start >= end)
-		return;
-	xa_for_each_range(&vm->known_gfn, gfn, v, start, end - 1) {
-		if (pages)
-			xa_erase(&kvmsim_known_pfns, xa_to_value(v));
-		xa_erase(&vm->known_gfn, gfn);
-	}
-}
-
-void kvmsim_known_exit(void)
-{
-	xa_destroy(&kvmsim_known_pfns);
 }

@@ -54,6 +54,8 @@ static long kvmsim_bind(struct kvmsim_vm *vm, struct kvmsim_bind *a)
 	if (!b)
 		goto out;
 	b->vm = vm;
+	b->ino = file_inode(file)->i_ino;
+	b->pgoff = a->pgoff;
 	b->base_gfn = a->base_gfn;
 	b->npages = a->npages;
 	b->id = ++vm->next_id;
@@ -124,6 +126,23 @@ static long kvmsim_lookup(struct kvmsim_vm *vm, struct kvmsim_lookup *a)
 	return ret;
 }
 
+static long kvmsim_keep_data(struct kvmsim_vm *vm, struct kvmsim_lookup *a)
+{
+	struct kvmsim_binding *b;
+	unsigned long pfn;
+	int order;
+	long ret;
+
+	if (a->pad || a->level || a->pfn ||
+	    !kvmsim_zero(a->reserved, ARRAY_SIZE(a->reserved)))
+		return -EINVAL;
+	b = kvmsim_find_binding(vm, a->gfn);
+	ret = b ? tdxgmem_peek_pfn(b->tb, a->gfn, &pfn, &order) : -ENOENT;
+	if (!ret)
+		kvmsim_written_add(b, a->gfn, pfn);
+	return ret;
+}
+
 static long kvmsim_set_fail(struct kvmsim_vm *vm, struct kvmsim_set_fail *a)
 {
 	if (!kvmsim_zero(a->reserved, ARRAY_SIZE(a->reserved)))
@@ -171,6 +190,8 @@ static long kvmsim_vm_do(struct kvmsim_vm *vm, unsigned int cmd,
 		return kvmsim_access(vm, &a->access);
 	case KVMSIM_LOOKUP:
 		return kvmsim_lookup(vm, &a->lookup);
+	case KVMSIM_KEEP_DATA:
+		return kvmsim_keep_data(vm, &a->lookup);
 	case KVMSIM_SET_FAIL:
 		return kvmsim_set_fail(vm, &a->set_fail);
 	case KVMSIM_STATS:
@@ -201,6 +222,7 @@ static long kvmsim_vm_ioctl(struct file *file, unsigned int cmd,
 	switch (cmd) {
 	case KVMSIM_BIND: case KVMSIM_UNBIND: case KVMSIM_FAULT:
 	case KVMSIM_ACCESS: case KVMSIM_LOOKUP: case KVMSIM_SET_FAIL:
+	case KVMSIM_KEEP_DATA:
 	case KVMSIM_STATS: case KVMSIM_CHECK:
 		break;
 	default:
@@ -270,7 +292,6 @@ int kvmsim_create_vm(void)
 	mutex_init(&vm->mmu_lock);
 	INIT_LIST_HEAD(&vm->bindings);
 	xa_init(&vm->sept);
-	xa_init(&vm->known_gfn);
 
 	fd = anon_inode_getfd("kvmsim-vm", &kvmsim_vm_fops, vm,
 			      O_RDWR | O_CLOEXEC);

@@ -4,8 +4,6 @@
 #include <sys/resource.h>
 #include <sys/uio.h>
 
-/* kselftest_harness.h's TEST_F wrapper trips -Wclobbered at -O2. */
-#pragma GCC diagnostic ignored "-Wclobbered"
 #include "kselftest_harness.h"
 #include "helpers.h"
 

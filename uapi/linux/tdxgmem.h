@@ -107,14 +107,25 @@ struct tdxgmem_create {
  * @offset:       page-aligned start of the range in the file.
  * @size:         page-aligned, non-zero length; offset + size <= file size.
  * @attributes:   0 (shared) or TDXGMEM_ATTR_PRIVATE.
- * @flags:        TDXGMEM_CONVERT_ZERO or TDXGMEM_CONVERT_PRESERVE (0 = zero).
- * @error_offset: out: with -EAGAIN, the first page that could not change.
+ * @flags:        TDXGMEM_CONVERT_ZERO or TDXGMEM_CONVERT_PRESERVE (0 = zero;
+ *                both -> -EINVAL).
+ * @error_offset: out: with -EAGAIN or -EIO, the first page (byte offset)
+ *                that could not change. Ignored on input.
  * @reserved:     zero.
  *
- * All or nothing: on any error no page of the range changed state.
- * Errors: -EINVAL bad range/flags; -EAGAIN a page is in use, retry;
- *         -ENOMEM a consumer could not split its mapping;
- *         -EOPNOTSUPP conversion not implemented yet (API version 1).
+ * Works on populated and unpopulated pages alike; pages already in the
+ * wanted state are left alone (a no-op range succeeds). Contents of the
+ * populated pages that change are zeroed unless PRESERVE is asked. To
+ * private: the range is unmapped from every process first (a later access
+ * gets SIGBUS). To shared: KVM consumers split and unmap first.
+ * All or nothing: on any error no page of the range changed state; the
+ * call may be retried.
+ * Errors: -EINVAL bad range, attributes, flags or reserved;
+ *         -EAGAIN a page is still referenced outside tdxgmem (pinned by
+ *         GUP, a pipe, I/O in flight), retry when released;
+ *         -EIO a page is quarantined (a consumer failed to unmap it);
+ *         -ENOMEM a consumer could not split its mapping, or no memory
+ *         for tdxgmem's own tracking.
  */
 struct tdxgmem_attributes {
 	__u64 offset;

@@ -1,0 +1,338 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The memory providers being compared. Each one creates a file of the
+ * requested size (untimed), populates all of it (timed) and tears it
+ * down (timed).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/falloc.h>
+#include <linux/kvm.h>
+#include <linux/memfd.h>
+
+#include "bench.h"
+#include "uapi/linux/tdxgmem.h"
+
+/*
+ * Debian 12's linux-libc-dev (6.1) predates guest_memfd. Values from the
+ * 7.3 and 6.12 sources, include/uapi/linux/kvm.h.
+ */
+#ifndef KVM_CREATE_GUEST_MEMFD
+struct kvm_create_guest_memfd {
+	__u64 size;
+	__u64 flags;
+	__u64 reserved[6];
+};
+#define KVM_CREATE_GUEST_MEMFD	_IOWR(KVMIO, 0xd4, struct kvm_create_guest_memfd)
+#endif
+#ifndef KVM_CAP_GUEST_MEMFD
+#define KVM_CAP_GUEST_MEMFD	234
+#endif
+/* Syscall number of memfd_secret on x86-64 (arch/x86/entry/syscalls). */
+#ifndef __NR_memfd_secret
+#define __NR_memfd_secret	447
+#endif
+
+#define NR_HUGEPAGES	"/proc/sys/vm/nr_hugepages"
+#define SZ_2M		(2UL << 20)
+
+static int why(struct peer *p, const char *what, int err)
+{
+	snprintf(p->why, WHY_LEN, "%s: %s", what, strerror(err));
+	return -err;
+}
+
+static int neg_errno(int r)
+{
+	return r < 0 ? -errno : r;
+}
+
+static int close_fd(struct peer *p, int fd, size_t size)
+{
+	(void)p;
+	(void)size;
+	return neg_errno(close(fd));
+}
+
+static int falloc_keep(struct peer *p, int fd, size_t size)
+{
+	(void)p;
+	return neg_errno(fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, size));
+}
+
+static void close_aux(struct peer *p)
+{
+	if (p->aux_fd >= 0)
+		close(p->aux_fd);
+	if (p->kvm_fd >= 0)
+		close(p->kvm_fd);
+	p->aux_fd = p->kvm_fd = -1;
+}
+
+/* tdxgmem */
+
+static int tdx_prepare(struct peer *p, size_t size)
+{
+	struct tdxgmem_caps caps;
+
+	(void)size;
+	p->aux_fd = open(TDXGMEM_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	if (p->aux_fd < 0)
+		return why(p, TDXGMEM_DEVICE_PATH, errno);
+	memset(&caps, 0, sizeof(caps));
+	if (ioctl(p->aux_fd, TDXGMEM_GET_CAPS, &caps) == 0)
+		printf("# %s: caps api %u page_sizes %#llx flags %#llx max_file_size %llu\n",
+		       p->name, caps.api_version,
+		       (unsigned long long)caps.page_sizes,
+		       (unsigned long long)caps.supported_flags,
+		       (unsigned long long)caps.max_file_size);
+	else
+		printf("# %s: TDXGMEM_GET_CAPS: %s\n", p->name, strerror(errno));
+	return 0;
+}
+
+static int tdx_create(struct peer *p, size_t size)
+{
+	struct tdxgmem_create c;
+
+	memset(&c, 0, sizeof(c));
+	c.size = size;
+	c.flags = 0;
+	c.huge_page_size_log2 = p->huge_log2;
+	c.numa_node = -1;
+	return neg_errno(ioctl(p->aux_fd, TDXGMEM_CREATE, &c));
+}
+
+/* shmem memfd */
+
+static int shmem_create(struct peer *p, size_t size)
+{
+	int fd = memfd_create("bench-shmem", MFD_CLOEXEC);
+
+	(void)p;
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, size)) {
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+/* hugetlbfs memfd from a pool reserved beforehand */
+
+static int huge_prepare(struct peer *p, size_t size)
+{
+	long want, got;
+
+	p->saved = read_long(NR_HUGEPAGES);
+	if (p->saved < 0)
+		return why(p, NR_HUGEPAGES, errno ? errno : EIO);
+	want = p->saved + size / SZ_2M;
+	if (write_long(NR_HUGEPAGES, want))
+		return why(p, "write " NR_HUGEPAGES, errno);
+	got = read_long(NR_HUGEPAGES);
+	printf("# %s: nr_hugepages %ld -> %ld (wanted %ld)\n",
+	       p->name, p->saved, got, want);
+	if (got < want) {
+		snprintf(p->why, WHY_LEN, "pool got %ld of %ld 2 MiB pages",
+			 got - p->saved, want - p->saved);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void huge_finish(struct peer *p)
+{
+	if (p->saved >= 0)
+		write_long(NR_HUGEPAGES, p->saved);
+}
+
+static int huge_create(struct peer *p, size_t size)
+{
+	int fd = memfd_create("bench-hugetlb",
+			      MFD_CLOEXEC | MFD_HUGETLB | MFD_HUGE_2MB);
+
+	(void)p;
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, size)) {
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+/* memfd_secret: no fallocate, so mmap and write one byte per page */
+
+static int secret_prepare(struct peer *p, size_t size)
+{
+	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
+
+	/* secretmem charges every page to RLIMIT_MEMLOCK. */
+	(void)size;
+	if (setrlimit(RLIMIT_MEMLOCK, &rl))
+		return why(p, "setrlimit(RLIMIT_MEMLOCK)", errno);
+	return 0;
+}
+
+static int secret_create(struct peer *p, size_t size)
+{
+	int fd = syscall(__NR_memfd_secret, O_CLOEXEC);
+
+	(void)p;
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, size)) {
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+static sigjmp_buf secret_jmp;
+
+static void secret_sigbus(int sig)
+{
+	(void)sig;
+	siglongjmp(secret_jmp, 1);
+}
+
+/* Write one byte per page; a SIGBUS (e.g. memlock limit) fails the peer. */
+static int secret_touch(struct peer *p, volatile char *c, size_t size)
+{
+	struct sigaction sa = { .sa_handler = secret_sigbus }, old;
+	long pg = sysconf(_SC_PAGESIZE);
+	volatile size_t off = 0;
+	int r = 0;
+
+	sigaction(SIGBUS, &sa, &old);
+	if (sigsetjmp(secret_jmp, 1)) {
+		snprintf(p->why, WHY_LEN, "SIGBUS touching offset %zu", off);
+		r = -EFAULT;
+	} else {
+		for (off = 0; off < size; off += pg)
+			c[off] = 1;
+	}
+	sigaction(SIGBUS, &old, NULL);
+	return r;
+}
+
+static int secret_populate(struct peer *p, int fd, size_t size)
+{
+	p->map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p->map == MAP_FAILED) {
+		p->map = NULL;
+		return -errno;
+	}
+	return secret_touch(p, p->map, size);
+}
+
+static int secret_teardown(struct peer *p, int fd, size_t size)
+{
+	int r = 0;
+
+	if (p->map && munmap(p->map, size))
+		r = -errno;
+	p->map = NULL;
+	if (close(fd) && !r)
+		r = -errno;
+	return r;
+}
+
+/* upstream guest_memfd on a default KVM VM */
+
+static int gmem_prepare(struct peer *p, size_t size)
+{
+	int cap;
+
+	(void)size;
+	p->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (p->kvm_fd < 0)
+		return why(p, "/dev/kvm", errno);
+	p->aux_fd = ioctl(p->kvm_fd, KVM_CREATE_VM, 0);
+	if (p->aux_fd < 0)
+		return why(p, "KVM_CREATE_VM(0)", errno);
+	cap = ioctl(p->aux_fd, KVM_CHECK_EXTENSION, KVM_CAP_GUEST_MEMFD);
+	printf("# %s: KVM_CHECK_EXTENSION(KVM_CAP_GUEST_MEMFD) on the VM = %d\n",
+	       p->name, cap);
+	/* 6.12: creatable on a default VM, but no memslot can use it. */
+	if (cap <= 0)
+		snprintf(p->note, WHY_LEN,
+			 "KVM_CAP_GUEST_MEMFD=%d on a type-0 VM: file created and populated, but KVM cannot bind it to a memslot",
+			 cap);
+	return 0;
+}
+
+static int gmem_create(struct peer *p, size_t size)
+{
+	struct kvm_create_guest_memfd g;
+
+	memset(&g, 0, sizeof(g));
+	g.size = size;
+	g.flags = 0;
+	return neg_errno(ioctl(p->aux_fd, KVM_CREATE_GUEST_MEMFD, &g));
+}
+
+#define TDX(n, log2) {							\
+	.name = n, .is_tdxgmem = 1, .huge_log2 = log2,			\
+	.create_op = "TDXGMEM_CREATE", .populate_op = "fallocate",	\
+	.method = "TDXGMEM_CREATE(log2=" #log2 ", flags 0) + "		\
+		  "fallocate(KEEP_SIZE); teardown close",		\
+	.prepare = tdx_prepare, .create = tdx_create,			\
+	.populate = falloc_keep, .teardown = close_fd,			\
+	.finish = close_aux,						\
+}
+
+struct peer peers[] = {
+	TDX("tdxgmem-2M", 21),
+	TDX("tdxgmem-4K", 12),
+	{
+		.name = "shmem-memfd",
+		.create_op = "memfd_create", .populate_op = "fallocate",
+		.method = "memfd_create + ftruncate + fallocate(KEEP_SIZE); "
+			  "teardown close",
+		.create = shmem_create,
+		.populate = falloc_keep, .teardown = close_fd,
+	},
+	{
+		.name = "memfd_secret",
+		.create_op = "memfd_secret", .populate_op = "mmap+touch",
+		.method = "memfd_secret + ftruncate, mmap(MAP_SHARED) + write "
+			  "1 byte per 4 KiB page; teardown munmap + close",
+		.prepare = secret_prepare, .create = secret_create,
+		.populate = secret_populate, .teardown = secret_teardown,
+	},
+	{
+		.name = "hugetlb-memfd",
+		.create_op = "memfd_create(MFD_HUGETLB)",
+		.populate_op = "fallocate",
+		.method = "memfd_create(MFD_HUGETLB|MFD_HUGE_2MB) + ftruncate + "
+			  "fallocate(KEEP_SIZE) from a pool reserved untimed; "
+			  "teardown close",
+		.prepare = huge_prepare, .create = huge_create,
+		.populate = falloc_keep, .teardown = close_fd,
+		.finish = huge_finish,
+	},
+	{
+		.name = "guest_memfd",
+		.create_op = "KVM_CREATE_GUEST_MEMFD",
+		.populate_op = "fallocate",
+		.method = "KVM_CREATE_VM(0) once, KVM_CREATE_GUEST_MEMFD(flags 0) "
+			  "+ fallocate(KEEP_SIZE); teardown close",
+		.prepare = gmem_prepare, .create = gmem_create,
+		.populate = falloc_keep, .teardown = close_fd,
+		.finish = close_aux,
+	},
+};
+
+const int nr_peers = sizeof(peers) / sizeof(peers[0]);
