@@ -32,7 +32,7 @@ endif
 B ?= $(TOP)/build/$(KREL)
 SRCS := Kbuild module include uapi
 # Test modules, built with TESTS=1 (make check does).
-TEST_SRCS := tests/runner tests/kvmsim
+TEST_SRCS := tests/runner tests/kvmsim tests/dmprobe
 
 .PHONY: all module modules clean demo check lint unit bench kvmsim
 
@@ -64,7 +64,7 @@ unit:
 	$(MAKE) -C tests/unit run
 
 bench:
-	scripts/bench
+	scripts/bench-run
 
 clean:
 	rm -rf build

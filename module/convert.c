@@ -35,10 +35,15 @@ static int tdxgmem_to_shared(struct tdxgmem_file *f, pgoff_t start,
 	ret = tdxgmem_invalidate(f, start, end, TDXGMEM_INVAL_TO_SHARED);
 	if (ret)
 		return ret;
-	/* A consumer that failed to unmap got pages quarantined: refuse. */
+	/*
+	 * A consumer that failed to unmap got pages quarantined: refuse, and
+	 * take the rest back out of the direct map (they stay private).
+	 */
 	ret = tdxgmem_store_convert_prepare(f, start, end, false, false, bad, &nr);
-	if (ret)
+	if (ret) {
+		tdxgmem_store_dm(f, start, end, false);
 		return ret;
+	}
 	tdxgmem_store_convert_commit(f, start, end, false, zero);
 	return 0;
 }

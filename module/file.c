@@ -30,8 +30,10 @@
  *
  * Called with the invalidate lock held for write. The order is DESIGN.md
  * section 4's: consumers split huge mappings around the range (which may
- * fail: then nothing has changed), userspace mappings are zapped, and
- * consumers unmap the range (pages they fail to unmap are quarantined).
+ * fail: then nothing has changed), the direct map of a NO_DIRECT_MAP file's
+ * private pages comes back (not for UNBIND: the pages stay private),
+ * userspace mappings are zapped, and consumers unmap the range (pages they
+ * fail to unmap are quarantined).
  *
  * Return: 0, or a consumer's split error (-ENOMEM).
  */
@@ -46,6 +48,12 @@ int tdxgmem_invalidate(struct tdxgmem_file *f, pgoff_t start, pgoff_t end,
 	ret = tdxgmem_bindings_split(f, start, end);
 	if (ret)
 		return ret;
+	/*
+	 * Pages about to be freed or shared get their direct map back before
+	 * consumers unmap them: TDX resets removed pages through it.
+	 */
+	if (reason != TDXGMEM_INVAL_UNBIND)
+		tdxgmem_store_dm(f, start, end, true);
 	tdxgmem_unmap_user(f, start, end);
 	tdxgmem_bindings_invalidate(f, start, end, reason);
 	return 0;
@@ -139,6 +147,10 @@ static int tdxgmem_file_release(struct inode *inode, struct file *file)
 {
 	struct tdxgmem_file *f = file->private_data;
 
+	/* Direct map back before consumers unmap and the pages are freed. */
+	filemap_invalidate_lock(inode->i_mapping);
+	tdxgmem_store_dm(f, 0, f->nr_pages, true);
+	filemap_invalidate_unlock(inode->i_mapping);
 	tdxgmem_bindings_release(f);
 	tdxgmem_store_destroy(f);
 	mem_cgroup_put(f->memcg);

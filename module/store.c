@@ -38,6 +38,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 
+#include "directmap.h"
 #include "store.h"
 #include "tdxgmem_internal.h"
 
@@ -98,6 +99,82 @@ static u32 tdxgmem_chunk_span(struct tdxgmem_file *f, unsigned long idx)
 static struct page *tdxgmem_chunk_page(struct tdxgmem_chunk *c, u32 i)
 {
 	return c->bits.contig ? c->base + i : c->pages[i];
+}
+
+/* Pages [*first, *last) of chunk @idx that lie in [@start, @end). */
+static void tdxgmem_chunk_clip(unsigned long idx, pgoff_t start, pgoff_t end,
+			       u32 *first, u32 *last)
+{
+	pgoff_t base = (pgoff_t)idx << TDXGMEM_CHUNK_SHIFT;
+
+	*first = max(start, base) - base;
+	*last = min_t(pgoff_t, end - base, TDXGMEM_CHUNK_PAGES);
+}
+
+/*
+ * A NO_DIRECT_MAP file keeps exactly its populated, private pages out of
+ * the direct map (quarantined ones excepted: their state is not trusted).
+ */
+static bool tdxgmem_page_unmapped(struct tdxgmem_file *f,
+				  struct tdxgmem_chunk *c, u32 i)
+{
+	return (f->flags & TDXGMEM_F_NO_DIRECT_MAP) &&
+	       tdxgmem_bit_test(c->bits.populated, i) &&
+	       tdxgmem_bit_test(c->bits.private, i) &&
+	       !tdxgmem_bit_test(c->bits.quarantined, i);
+}
+
+/* Quarantine populated pages [@first, @last) of @c; returns how many. */
+static unsigned long tdxgmem_chunk_quarantine(struct tdxgmem_chunk *c,
+					      u32 first, u32 last)
+{
+	unsigned long n = 0;
+	u32 i;
+
+	for (i = first; i < last; i++) {
+		if (!tdxgmem_bit_test(c->bits.populated, i) ||
+		    tdxgmem_bit_test(c->bits.quarantined, i))
+			continue;
+		tdxgmem_bits_assign(c->bits.quarantined, i, i + 1, true);
+		c->bits.nr_quarantined++;
+		n++;
+	}
+	atomic64_add(n, &tdxgmem_stats.quarantined);
+	return n;
+}
+
+/*
+ * Add the pages of [@first, @last) of @c that tdxgmem_page_unmapped() says
+ * belong out of the direct map to a zap or restore batch, in physically
+ * contiguous runs (a whole contiguous private chunk is one 2 MiB run, so
+ * the direct map keeps its 2 MiB leaf). A run that fails is quarantined:
+ * its direct-map state is no longer known, so it is never handed out or
+ * freed (DESIGN section 5). Called with file.lock held.
+ */
+static void tdxgmem_chunk_dm(struct tdxgmem_file *f, struct tdxgmem_chunk *c,
+			     u32 first, u32 last, struct tdxgmem_dm_batch *b)
+{
+	u32 i, end;
+	int ret;
+
+	for (i = first; i < last; i = end) {
+		end = i + 1;
+		if (!tdxgmem_page_unmapped(f, c, i))
+			continue;
+		while (c->bits.contig && end < last &&
+		       tdxgmem_page_unmapped(f, c, end))
+			end++;
+		ret = tdxgmem_dm_batch_add(b, tdxgmem_chunk_page(c, i), end - i);
+		if (ret == -EHWPOISON) {
+			u32 j;
+
+			for (j = i; j < end; j++)
+				if (PageHWPoison(tdxgmem_chunk_page(c, j)))
+					tdxgmem_chunk_quarantine(c, j, j + 1);
+		} else if (ret) {
+			tdxgmem_chunk_quarantine(c, i, end);
+		}
+	}
 }
 
 /* Look up chunk @idx, creating it. Called with file.lock held. */
@@ -220,6 +297,7 @@ static int tdxgmem_chunk_fill_page(struct tdxgmem_file *f,
 static int tdxgmem_chunk_fill(struct tdxgmem_file *f, unsigned long idx,
 			      u32 first, u32 end, bool whole)
 {
+	struct tdxgmem_dm_batch b;
 	struct tdxgmem_chunk *c;
 	int ret = 0;
 	u32 i;
@@ -228,10 +306,14 @@ static int tdxgmem_chunk_fill(struct tdxgmem_file *f, unsigned long idx,
 	if (IS_ERR(c))
 		return PTR_ERR(c);
 
+	/* New private pages of a NO_DIRECT_MAP file leave the direct map. */
+	tdxgmem_dm_batch_begin(&b, false);
 	if (whole && f->huge && !c->bits.nr_populated &&
 	    tdxgmem_chunk_span(f, idx) == TDXGMEM_CHUNK_PAGES) {
-		if (tdxgmem_chunk_fill_huge(f, c))
-			return 0;
+		if (tdxgmem_chunk_fill_huge(f, c)) {
+			tdxgmem_chunk_dm(f, c, 0, TDXGMEM_CHUNK_PAGES, &b);
+			goto out;
+		}
 		atomic64_inc(&tdxgmem_stats.fallbacks);
 	}
 
@@ -241,8 +323,11 @@ static int tdxgmem_chunk_fill(struct tdxgmem_file *f, unsigned long idx,
 		ret = tdxgmem_chunk_fill_page(f, c, i);
 		if (ret)
 			break;
+		tdxgmem_chunk_dm(f, c, i, i + 1, &b);
 	}
 	tdxgmem_chunk_trim(f, idx, c);
+out:
+	tdxgmem_dm_batch_commit(&b);
 	return ret;
 }
 
@@ -539,38 +624,52 @@ unsigned long tdxgmem_store_quarantine(struct tdxgmem_file *f, pgoff_t start,
 {
 	struct tdxgmem_chunk *c;
 	unsigned long idx, n = 0;
-	u32 i;
+	u32 first, last;
 
 	lockdep_assert_held_write(&f->inode->i_mapping->invalidate_lock);
 	mutex_lock(&f->lock);
 	xa_for_each_range(&f->chunks, idx, c, start >> TDXGMEM_CHUNK_SHIFT,
 			  (end - 1) >> TDXGMEM_CHUNK_SHIFT) {
-		pgoff_t base = (pgoff_t)idx << TDXGMEM_CHUNK_SHIFT;
-		u32 first = max(start, base) - base;
-		u32 last = min_t(pgoff_t, end - base, TDXGMEM_CHUNK_PAGES);
-
-		for (i = first; i < last; i++) {
-			if (!tdxgmem_bit_test(c->bits.populated, i) ||
-			    tdxgmem_bit_test(c->bits.quarantined, i))
-				continue;
-			tdxgmem_bits_assign(c->bits.quarantined, i, i + 1, true);
-			c->bits.nr_quarantined++;
-			n++;
-		}
+		tdxgmem_chunk_clip(idx, start, end, &first, &last);
+		n += tdxgmem_chunk_quarantine(c, first, last);
 	}
 	mutex_unlock(&f->lock);
-	atomic64_add(n, &tdxgmem_stats.quarantined);
 	return n;
 }
 
-/* Pages [*first, *last) of chunk @idx that lie in [@start, @end). */
-static void tdxgmem_chunk_clip(unsigned long idx, pgoff_t start, pgoff_t end,
-			       u32 *first, u32 *last)
+/**
+ * tdxgmem_store_dm() - zap or restore the direct map of [@start, @end).
+ * @f:       the file; nothing to do unless it is TDXGMEM_F_NO_DIRECT_MAP.
+ * @start:   first page.
+ * @end:     one past the last page, at most f->nr_pages.
+ * @restore: put the populated private pages back (before they are freed
+ *           or become shared); else take them out (after they became
+ *           private).
+ *
+ * One TLB flush for the whole call. Pages whose change fails are
+ * quarantined. Called with the invalidate lock held for write.
+ */
+void tdxgmem_store_dm(struct tdxgmem_file *f, pgoff_t start, pgoff_t end,
+		      bool restore)
 {
-	pgoff_t base = (pgoff_t)idx << TDXGMEM_CHUNK_SHIFT;
+	struct tdxgmem_dm_batch b;
+	struct tdxgmem_chunk *c;
+	unsigned long idx;
+	u32 first, last;
 
-	*first = max(start, base) - base;
-	*last = min_t(pgoff_t, end - base, TDXGMEM_CHUNK_PAGES);
+	if (!(f->flags & TDXGMEM_F_NO_DIRECT_MAP) || start >= end)
+		return;
+	lockdep_assert_held_write(&f->inode->i_mapping->invalidate_lock);
+	tdxgmem_dm_batch_begin(&b, restore);
+	mutex_lock(&f->lock);
+	xa_for_each_range(&f->chunks, idx, c, start >> TDXGMEM_CHUNK_SHIFT,
+			  (end - 1) >> TDXGMEM_CHUNK_SHIFT) {
+		tdxgmem_chunk_clip(idx, start, end, &first, &last);
+		tdxgmem_chunk_dm(f, c, first, last, &b);
+		cond_resched();
+	}
+	mutex_unlock(&f->lock);
+	tdxgmem_dm_batch_commit(&b);
 }
 
 /*
@@ -690,6 +789,9 @@ void tdxgmem_store_convert_commit(struct tdxgmem_file *f, pgoff_t start,
 		cond_resched();
 	}
 	mutex_unlock(&f->lock);
+	/* Zeroed (or kept) through the direct map: now it may go. */
+	if (private)
+		tdxgmem_store_dm(f, start, end, false);
 }
 
 /**

@@ -81,6 +81,8 @@ int tdxgmem_store_convert_prepare(struct tdxgmem_file *f, pgoff_t start,
 				  pgoff_t *bad, unsigned long *nr);
 void tdxgmem_store_convert_commit(struct tdxgmem_file *f, pgoff_t start,
 				  pgoff_t end, bool private, bool zero);
+void tdxgmem_store_dm(struct tdxgmem_file *f, pgoff_t start, pgoff_t end,
+		      bool restore);
 unsigned long tdxgmem_store_quarantine(struct tdxgmem_file *f, pgoff_t start,
 				       pgoff_t end);
 u64 tdxgmem_store_describe(struct tdxgmem_file *f, pgoff_t start, pgoff_t end,

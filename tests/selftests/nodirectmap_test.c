@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * TDXGMEM_F_NO_DIRECT_MAP files: private allocated pages are absent from
+ * the kernel direct map, and only they; shared and freed pages are back.
+ * Pfns come from kvmsim, readability from the dmprobe test module's
+ * fault-safe kernel read. Needs tdxgmem, kvmsim and dmprobe loaded.
+ */
+#include <stdio.h>
+
+#include "kselftest_harness.h"
+#include "kvmsim.h"
+
+#define PROBE	"/sys/kernel/debug/tdxgmem_dmprobe/probe"
+#define NODM	TDXGMEM_F_NO_DIRECT_MAP
+
+/* 1 readable through the direct map, 0 not, -errno. */
+static int readable(unsigned long long pfn)
+{
+	char buf[128], state[32];
+	unsigned long long p;
+	int fd = open(PROBE, O_RDWR), n;
+
+	if (fd < 0)
+		return -errno;
+	n = snprintf(buf, sizeof(buf), "%llu", pfn);
+	if (write(fd, buf, n) != n) {
+		close(fd);
+		return -EIO;
+	}
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = '\0';
+	if (sscanf(buf, "%llu %31s", &p, state) != 2 || p != pfn)
+		return -EIO;
+	return !strcmp(state, "readable");
+}
+
+static long long vmstat(const char *name)
+{
+	FILE *f = fopen("/proc/vmstat", "r");
+	char key[64];
+	long long v, r = -1;
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %lld", key, &v) == 2)
+		if (!strcmp(key, name))
+			r = v;
+	fclose(f);
+	return r;
+}
+
+static int dm_mode(void)
+{
+	struct tdxgmem_caps caps = {};
+	int dev = tdxgmem_open_dev();
+
+	if (dev < 0 || xioctl(dev, TDXGMEM_GET_CAPS, &caps))
+		return -1;
+	close(dev);
+	return caps.directmap_mode;
+}
+
+static int convert(int fd, unsigned long long pg, unsigned long long attrs)
+{
+	struct tdxgmem_attributes a = {
+		.offset = pg * SZ_4K, .size = SZ_4K, .attributes = attrs,
+	};
+
+	return xioctl(fd, TDXGMEM_SET_ATTRIBUTES, &a);
+}
+
+TEST(unsupported_without_backend)
+{
+	int dev = tdxgmem_open_dev();
+	int fd;
+
+	ASSERT_LE(0, dev);
+	fd = tdxgmem_create(dev, SZ_2M, NODM, 0);
+	if (dm_mode() == TDXGMEM_DIRECTMAP_NONE) {
+		EXPECT_EQ(-EOPNOTSUPP, fd);
+	} else {
+		EXPECT_LE(0, fd);
+	}
+	if (fd >= 0)
+		close(fd);
+	close(dev);
+}
+
+/* Allocate, convert both ways, punch, close: who is in the direct map. */
+TEST(lifecycle)
+{
+	long long z0 = tdxgmem_stat("dm_zapped_pages");
+	long long r0 = tdxgmem_stat("dm_restored_pages");
+	struct kvmsim_fault f;
+	unsigned long long p;
+	int fd, vm;
+
+	if (dm_mode() == TDXGMEM_DIRECTMAP_NONE)
+		SKIP(return, "no direct-map backend");
+	fd = kvmsim_file(2 * SZ_2M, TDXGMEM_F_MMAP | NODM, 1);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(z0 + 1024, tdxgmem_stat("dm_zapped_pages"));
+	vm = kvmsim_vm();
+	ASSERT_LE(0, vm);
+	ASSERT_EQ(0, kvmsim_bind(vm, fd, 0, 1024, 0, NULL));
+	ASSERT_EQ(0, kvmsim_fault(vm, 0, KVMSIM_LEVEL_2M, &f));
+	EXPECT_EQ(9, f.max_order);	/* still a 2 MiB chunk to the consumer */
+	p = f.pfn;
+	EXPECT_EQ(0, readable(p));
+	EXPECT_EQ(0, readable(p + 255));
+	EXPECT_EQ(0, readable(p + 511));
+
+	/* To shared: back in the direct map; neighbours stay out. */
+	EXPECT_EQ(0, convert(fd, 10, 0));
+	EXPECT_EQ(1, readable(p + 10));
+	EXPECT_EQ(0, readable(p + 9));
+	EXPECT_EQ(0, readable(p + 11));
+	/* And private again: out again. */
+	EXPECT_EQ(0, convert(fd, 10, TDXGMEM_ATTR_PRIVATE));
+	EXPECT_EQ(0, readable(p + 10));
+
+	/* Punched: freed, so back in the direct map. */
+	EXPECT_EQ(0, kvmsim_punch(fd, 20, 1));
+	EXPECT_EQ(1, readable(p + 20));
+	EXPECT_EQ(0, readable(p + 21));
+	/* Guest data through kvmsim's own mapping still works. */
+	EXPECT_EQ(0, kvmsim_access(vm, 5, 0, "x", 1, 1));
+	EXPECT_EQ(0, kvmsim_check(vm));
+
+	close(vm);
+	close(fd);
+	/* Closed: every page restored before it was freed. */
+	EXPECT_EQ(1, readable(p));
+	EXPECT_EQ(1, readable(p + 511));
+	EXPECT_EQ(tdxgmem_stat("dm_zapped_pages") - z0,
+		  tdxgmem_stat("dm_restored_pages") - r0);
+}
+
+/* Shared pages of a NO_DIRECT_MAP file, and plain files, stay mapped. */
+TEST(shared_and_plain_stay_mapped)
+{
+	long long z0 = tdxgmem_stat("dm_zapped_pages");
+	int fd;
+
+	if (dm_mode() == TDXGMEM_DIRECTMAP_NONE)
+		SKIP(return, "no direct-map backend");
+	fd = kvmsim_file(SZ_2M, TDXGMEM_F_MMAP | TDXGMEM_F_INIT_SHARED | NODM, 1);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(z0, tdxgmem_stat("dm_zapped_pages"));
+	close(fd);
+	fd = kvmsim_file(SZ_2M, 0, 1);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(z0, tdxgmem_stat("dm_zapped_pages"));
+	close(fd);
+}
+
+/*
+ * 1 GiB populated and freed in aligned 2 MiB chunks: no direct-map split,
+ * at most one TLB flush per 2 MiB.
+ */
+TEST(gib_no_splits)
+{
+	long long s2 = vmstat("direct_map_level2_splits");
+	long long s3 = vmstat("direct_map_level3_splits");
+	long long fl0 = tdxgmem_stat("dm_tlb_flushes"), fl1;
+	int fd;
+
+	if (dm_mode() == TDXGMEM_DIRECTMAP_NONE)
+		SKIP(return, "no direct-map backend");
+	ASSERT_LE(0, s2);
+	fd = kvmsim_file(SZ_1G, NODM, 1);
+	ASSERT_LE(0, fd);
+	fl1 = tdxgmem_stat("dm_tlb_flushes");
+	TH_LOG("populate 1 GiB: %lld TLB flushes", fl1 - fl0);
+	EXPECT_GE(512, fl1 - fl0);
+	close(fd);
+	/* One for all on 7.3; 6.12's set_memory_p() flushes per 2 MiB run. */
+	TH_LOG("free 1 GiB: %lld TLB flushes", tdxgmem_stat("dm_tlb_flushes") - fl1);
+	EXPECT_GE(512, tdxgmem_stat("dm_tlb_flushes") - fl1);
+	EXPECT_EQ(s2, vmstat("direct_map_level2_splits"));
+	EXPECT_EQ(s3, vmstat("direct_map_level3_splits"));
+}
+
+TEST(zz_no_leaks)
+{
+	EXPECT_EQ(0, tdxgmem_stat("files"));
+	EXPECT_EQ(0, tdxgmem_stat("pages"));
+}
+
+TEST_HARNESS_MAIN
