@@ -44,11 +44,6 @@ static long long file_value(const char *path, const char *name)
 	return r;
 }
 
-static long long read_vmstat(const char *name)
-{
-	return file_value("/proc/vmstat", name);
-}
-
 static long long read_meminfo(const char *name)
 {
 	return file_value("/proc/meminfo", name);
@@ -213,7 +208,7 @@ TEST(zap_restore_2m)
 	long long z0 = tdxgmem_stat("dm_zapped_pages");
 	long long r0 = tdxgmem_stat("dm_restored_pages");
 	long long f0 = tdxgmem_stat("dm_tlb_flushes");
-	long long s0 = read_vmstat("direct_map_level2_splits");
+	long long s0 = vmstat("direct_map_level2_splits");
 	unsigned long long word;
 	unsigned long pfn;
 	int level0, level;
@@ -259,7 +254,7 @@ TEST(zap_restore_2m)
 		EXPECT_EQ(2, level);
 	EXPECT_EQ(r0 + BLOCK_PAGES, tdxgmem_stat("dm_restored_pages"));
 	EXPECT_EQ(f0 + 2, tdxgmem_stat("dm_tlb_flushes"));
-	EXPECT_EQ(s0, read_vmstat("direct_map_level2_splits"));
+	EXPECT_EQ(s0, vmstat("direct_map_level2_splits"));
 	EXPECT_EQ(0, tdxgmem_stat("dm_failures"));
 	EXPECT_EQ(0, dm_ctl("free"));
 }
@@ -349,14 +344,14 @@ TEST_F_TIMEOUT(big, gib_no_split_vs_memfd_secret, 900)
 		SKIP(return, "tdxgmem_dmprobe not loaded");
 	if (caps_mode() == TDXGMEM_DIRECTMAP_NONE)
 		SKIP(return, "no direct-map backend");
-	ASSERT_LE(0, read_vmstat("direct_map_level2_splits"));
+	ASSERT_LE(0, vmstat("direct_map_level2_splits"));
 
 	ASSERT_EQ(0, dm_ctl("alloc 512"));
 	dm4k = read_meminfo("DirectMap4k");
 	dm2m = read_meminfo("DirectMap2M");
 	dm1g = read_meminfo("DirectMap1G");
-	s2 = read_vmstat("direct_map_level2_splits");
-	s3 = read_vmstat("direct_map_level3_splits");
+	s2 = vmstat("direct_map_level2_splits");
+	s3 = vmstat("direct_map_level3_splits");
 	f0 = tdxgmem_stat("dm_tlb_flushes");
 
 	/* 1 GiB in aligned 2 MiB steps, one call (one flush) each. */
@@ -370,8 +365,8 @@ TEST_F_TIMEOUT(big, gib_no_split_vs_memfd_secret, 900)
 	EXPECT_EQ(n, readable);
 	EXPECT_EQ(f0 + 2 * n, tdxgmem_stat("dm_tlb_flushes"));
 
-	t2 = read_vmstat("direct_map_level2_splits") - s2;
-	t3 = read_vmstat("direct_map_level3_splits") - s3;
+	t2 = vmstat("direct_map_level2_splits") - s2;
+	t3 = vmstat("direct_map_level3_splits") - s3;
 	TH_LOG("tdxgmem: 1 GiB zapped+restored in %u 2 MiB steps: %lld TLB flushes, level2 splits +%lld, level3 splits +%lld",
 	       n, tdxgmem_stat("dm_tlb_flushes") - f0, t2, t3);
 	TH_LOG("DirectMap4k %lld -> %lld kB, 2M %lld -> %lld kB, 1G %lld -> %lld kB",
@@ -382,10 +377,10 @@ TEST_F_TIMEOUT(big, gib_no_split_vs_memfd_secret, 900)
 	EXPECT_EQ(0, dm_ctl("free"));
 
 	/* The same amount of memory through memfd_secret, same boot. */
-	s2 = read_vmstat("direct_map_level2_splits");
+	s2 = vmstat("direct_map_level2_splits");
 	dm4k = read_meminfo("DirectMap4k");
 	ret = secretmem_touch(SZ_1G, &touched);
-	m2 = read_vmstat("direct_map_level2_splits") - s2;
+	m2 = vmstat("direct_map_level2_splits") - s2;
 	if (ret > 0)
 		TH_LOG("memfd_secret: killed by signal %d after %llu MiB", ret, touched >> 20);
 	else if (ret < 0)

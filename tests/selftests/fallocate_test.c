@@ -21,18 +21,6 @@ static void snap(struct snap *s)
 	s->frees = tdxgmem_stat("frees");
 }
 
-static int newfile(unsigned long long size, unsigned long long flags, int log2)
-{
-	int dev = tdxgmem_open_dev();
-	int fd;
-
-	if (dev < 0)
-		return -errno;
-	fd = tdxgmem_create(dev, size, flags, log2);
-	close(dev);
-	return fd;
-}
-
 static unsigned int query_state(int fd, unsigned long long off)
 {
 	struct tdxgmem_extent e;

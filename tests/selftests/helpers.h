@@ -44,20 +44,55 @@ static inline int tdxgmem_create(int dev, unsigned long long size,
 	return xioctl(dev, TDXGMEM_CREATE, &c);
 }
 
-/* Read one counter of /sys/kernel/debug/tdxgmem/stats; -1 if absent. */
-static inline long long tdxgmem_stat(const char *name)
+/*
+ * Value of @key in a file of "key value" lines: /proc/vmstat, tdxgmem's
+ * debugfs stats, or /proc/meminfo with its "Key:" spelling; -1 if absent.
+ */
+static inline long long kv_read(const char *path, const char *key)
 {
-	FILE *f = fopen("/sys/kernel/debug/tdxgmem/stats", "r");
-	char key[64];
+	FILE *f = fopen(path, "r");
+	size_t n = strlen(key);
+	char line[256], k[64];
 	long long v, r = -1;
 
 	if (!f)
 		return -1;
-	while (fscanf(f, "%63s %lld", key, &v) == 2)
-		if (!strcmp(key, name))
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %lld", k, &v) == 2 && !strncmp(k, key, n) &&
+		    (!k[n] || (k[n] == ':' && !k[n + 1])))
 			r = v;
 	fclose(f);
 	return r;
+}
+
+/* One counter of /sys/kernel/debug/tdxgmem/stats; -1 if absent. */
+static inline long long tdxgmem_stat(const char *name)
+{
+	return kv_read("/sys/kernel/debug/tdxgmem/stats", name);
+}
+
+static inline long long vmstat(const char *key)
+{
+	return kv_read("/proc/vmstat", key);
+}
+
+static inline long long meminfo_kb(const char *key)
+{
+	return kv_read("/proc/meminfo", key);
+}
+
+/* A new tdxgmem file (numa_node -1), or -errno. */
+static inline int newfile(unsigned long long size, unsigned long long flags,
+			  int log2)
+{
+	int dev = tdxgmem_open_dev();
+	int fd;
+
+	if (dev < 0)
+		return -errno;
+	fd = tdxgmem_create(dev, size, flags, log2);
+	close(dev);
+	return fd;
 }
 
 /* fallocate() that returns -errno on failure, 0 otherwise. */

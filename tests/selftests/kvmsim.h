@@ -129,13 +129,8 @@ static inline int kvmsim_set_fail(int vm, unsigned int split_fails,
 static inline int kvmsim_file(unsigned long long size,
 			      unsigned long long flags, int populate)
 {
-	int dev = tdxgmem_open_dev();
-	int fd;
+	int fd = newfile(size, flags, 21);
 
-	if (dev < 0)
-		return -errno;
-	fd = tdxgmem_create(dev, size, flags, 21);
-	close(dev);
 	if (fd >= 0 && populate &&
 	    xfallocate(fd, FALLOC_FL_KEEP_SIZE, 0, size)) {
 		close(fd);

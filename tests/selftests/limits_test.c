@@ -8,36 +8,6 @@
 #include "kselftest_harness.h"
 #include "helpers.h"
 
-static long long meminfo_kb(const char *key)
-{
-	FILE *f = fopen("/proc/meminfo", "r");
-	char k[64];
-	long long v, r = -1;
-
-	if (!f)
-		return -1;
-	while (fscanf(f, "%63s %lld kB\n", k, &v) == 2)
-		if (!strncmp(k, key, strlen(key)) && k[strlen(key)] == ':')
-			r = v;
-	fclose(f);
-	return r;
-}
-
-static long long vmstat(const char *key)
-{
-	FILE *f = fopen("/proc/vmstat", "r");
-	char k[64];
-	long long v, r = -1;
-
-	if (!f)
-		return -1;
-	while (fscanf(f, "%63s %lld\n", k, &v) == 2)
-		if (!strcmp(k, key))
-			r = v;
-	fclose(f);
-	return r;
-}
-
 TEST(many_files)
 {
 	enum { N = 512 };

@@ -12,18 +12,6 @@
 #define SHARED_FLAGS	(TDXGMEM_F_MMAP | TDXGMEM_F_INIT_SHARED)
 #define PUNCH		(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE)
 
-static int newfile(unsigned long long size, unsigned long long flags, int log2)
-{
-	int dev = tdxgmem_open_dev();
-	int fd;
-
-	if (dev < 0)
-		return -errno;
-	fd = tdxgmem_create(dev, size, flags, log2);
-	close(dev);
-	return fd;
-}
-
 /* Touch *p in a child; the signal that killed it, or 0. */
 static int touch_sig(volatile unsigned char *p, int write)
 {

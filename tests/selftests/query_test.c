@@ -8,18 +8,6 @@
 #define PRIV		TDXGMEM_STATE_PRIVATE
 #define POP		TDXGMEM_STATE_POPULATED
 
-static int newfile(unsigned long long size, unsigned long long flags, int log2)
-{
-	int dev = tdxgmem_open_dev();
-	int fd;
-
-	if (dev < 0)
-		return -errno;
-	fd = tdxgmem_create(dev, size, flags, log2);
-	close(dev);
-	return fd;
-}
-
 #define EXPECT_EXT(e, off, sz, st, b, m) do {			\
 	EXPECT_EQ((off), (e).offset);				\
 	EXPECT_EQ((sz), (e).size);				\
@@ -218,16 +206,6 @@ TEST(bad_inputs)
 	EXPECT_EQ(0, xioctl(fd, TDXGMEM_QUERY, &q));
 	EXPECT_EQ(SZ_4K, q.next_offset);
 	EXPECT_EQ(1, q.nr_extents);
-	close(fd);
-}
-
-TEST(set_attributes_not_yet)
-{
-	struct tdxgmem_attributes a = { .size = SZ_4K };
-	int fd = newfile(SZ_2M, 0, 0);
-
-	ASSERT_LE(0, fd);
-	EXPECT_EQ(-EOPNOTSUPP, xioctl(fd, TDXGMEM_SET_ATTRIBUTES, &a));
 	close(fd);
 }
 

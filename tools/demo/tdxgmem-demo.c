@@ -103,6 +103,18 @@ int main(void)
 		printf("extents after punching one 4 KiB page at 4 MiB:\n");
 		show_extents(fd, 8 * MiB);
 	}
+
+	/* In-place conversion: a guest accepts [2 MiB, 4 MiB) as private. */
+	struct tdxgmem_attributes a = {
+		.offset = 2 * MiB, .size = 2 * MiB, .attributes = TDXGMEM_ATTR_PRIVATE,
+	};
+
+	if (ioctl(fd, TDXGMEM_SET_ATTRIBUTES, &a)) {
+		perror("TDXGMEM_SET_ATTRIBUTES");
+		return 1;
+	}
+	printf("after converting [2 MiB, 4 MiB) to private (KVM may map it at 2 MiB):\n");
+	show_extents(fd, 8 * MiB);
 	close(fd);
 	close(dev);
 	return 0;
