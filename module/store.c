@@ -476,14 +476,12 @@ void tdxgmem_store_wait_locked(struct tdxgmem_file *f, pgoff_t start,
 {
 	struct tdxgmem_chunk *c;
 	unsigned long idx;
-	u32 i;
+	u32 first, last, i;
 
 	lockdep_assert_held_write(&f->inode->i_mapping->invalidate_lock);
 	xa_for_each_range(&f->chunks, idx, c, start >> TDXGMEM_CHUNK_SHIFT,
 			  (end - 1) >> TDXGMEM_CHUNK_SHIFT) {
-		pgoff_t base = (pgoff_t)idx << TDXGMEM_CHUNK_SHIFT;
-		u32 first = max(start, base) - base;
-		u32 last = min_t(pgoff_t, end - base, TDXGMEM_CHUNK_PAGES);
+		tdxgmem_chunk_clip(idx, start, end, &first, &last);
 
 		for (i = first; i < last; i++) {
 			struct page *page;
@@ -513,16 +511,14 @@ void tdxgmem_store_punch(struct tdxgmem_file *f, pgoff_t start, pgoff_t end)
 {
 	struct tdxgmem_chunk *c;
 	unsigned long idx;
-	u32 i;
+	u32 first, last, i;
 
 	lockdep_assert_held_write(&f->inode->i_mapping->invalidate_lock);
 	xa_for_each_range(&f->chunks, idx, c, start >> TDXGMEM_CHUNK_SHIFT,
 			  (end - 1) >> TDXGMEM_CHUNK_SHIFT) {
-		pgoff_t base = (pgoff_t)idx << TDXGMEM_CHUNK_SHIFT;
-		u32 first = max(start, base) - base;
-		u32 last = min_t(pgoff_t, end - base, TDXGMEM_CHUNK_PAGES);
 		unsigned long freed = 0;
 
+		tdxgmem_chunk_clip(idx, start, end, &first, &last);
 		mutex_lock(&f->lock);
 		for (i = first; i < last; i++) {
 			if (!tdxgmem_bit_test(c->bits.populated, i) ||
