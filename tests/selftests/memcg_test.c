@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Memory of a tdxgmem file is charged to the memcg of the task that
+ * created the file, whoever populates it, and a memcg limit bounds it
+ * (-ENOMEM, no OOM kill). Uses cgroup v2, mounted here if needed.
+ */
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "helpers.h"
+
+#define CG_ROOT	"/sys/fs/cgroup"
+#define CG	CG_ROOT "/tdxgmem-test"
+
+static int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY), r;
+
+	if (fd < 0)
+		return -errno;
+	r = write(fd, s, strlen(s)) < 0 ? -errno : 0;
+	close(fd);
+	return r;
+}
+
+static long long read_ll(const char *path)
+{
+	char buf[64] = {};
+	int fd = open(path, O_RDONLY);
+	long long v = -1;
+
+	if (fd < 0)
+		return -1;
+	if (read(fd, buf, sizeof(buf) - 1) > 0)
+		v = atoll(buf);
+	close(fd);
+	return v;
+}
+
+/* Move the calling process into @cg ("" for the root). */
+static int enter(const char *cg)
+{
+	char path[128], pid[32];
+
+	snprintf(path, sizeof(path), "%s%s/cgroup.procs", CG_ROOT, cg);
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	return write_str(path, pid);
+}
+
+FIXTURE(memcg) {};
+
+FIXTURE_SETUP(memcg)
+{
+	if (access(CG_ROOT "/cgroup.controllers", F_OK))
+		mount("none", CG_ROOT, "cgroup2", 0, NULL);
+	if (access(CG_ROOT "/cgroup.controllers", F_OK))
+		SKIP(return, "no cgroup v2");
+	ASSERT_EQ(0, write_str(CG_ROOT "/cgroup.subtree_control", "+memory"));
+	rmdir(CG);
+	ASSERT_EQ(0, mkdir(CG, 0755));
+}
+
+FIXTURE_TEARDOWN(memcg)
+{
+	enter("");
+	rmdir(CG);
+}
+
+/* Created inside the memcg, populated from outside: charged inside. */
+TEST_F(memcg, charged_to_creator)
+{
+	long long before, during;
+	int fd;
+
+	ASSERT_EQ(0, enter("/tdxgmem-test"));
+	fd = newfile(64 << 20, 0, 0);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, enter(""));
+	before = read_ll(CG "/memory.current");
+	ASSERT_LE(0, before);
+	ASSERT_EQ(0, xfallocate(fd, FALLOC_FL_KEEP_SIZE, 0, 64 << 20));
+	during = read_ll(CG "/memory.current");
+	TH_LOG("memory.current %lld -> %lld", before, during);
+	EXPECT_LE(before + (64LL << 20), during);
+	close(fd);
+	EXPECT_GT(before + (1LL << 20), read_ll(CG "/memory.current"));
+}
+
+/*
+ * A memcg limit stops population with -ENOMEM, cleanly. Nothing else may
+ * allocate in the full memcg (that would be the memcg's own OOM): close
+ * the file first, then look.
+ */
+TEST_F(memcg, limit_gives_enomem)
+{
+	long long oom0 = vmstat("oom_kill");
+	int fd, r;
+
+	ASSERT_EQ(0, write_str(CG "/memory.max", "33554432"));	/* 32 MiB */
+	ASSERT_EQ(0, enter("/tdxgmem-test"));
+	fd = newfile(128 << 20, 0, 0);
+	ASSERT_LE(0, fd);
+	r = xfallocate(fd, FALLOC_FL_KEEP_SIZE, 0, 128 << 20);
+	close(fd);
+	ASSERT_EQ(0, enter(""));
+	EXPECT_EQ(-ENOMEM, r);
+	TH_LOG("memory.peak %lld", read_ll(CG "/memory.peak"));
+	EXPECT_GE(32LL << 20, read_ll(CG "/memory.peak"));
+	EXPECT_LE(16LL << 20, read_ll(CG "/memory.peak"));	/* it did fill */
+	EXPECT_EQ(oom0, vmstat("oom_kill"));
+	EXPECT_EQ(0, tdxgmem_stat("pages"));
+}
+
+TEST_HARNESS_MAIN
