@@ -40,7 +40,7 @@ all: module
 
 module modules:
 	@$(FETCH)
-	@test -n "$(KREL)" || { echo "tdxgmem: no kernel build tree at $(KDIR) (set KDIR= or KVER=)" >&2; exit 1; }
+	@test -n "$(KREL)" || { echo "tdxgmem: $(if $(KVER),unknown KVER=$(KVER) (6.12 or 7.3),no kernel build tree at $(KDIR) (set KDIR= or KVER=))" >&2; exit 1; }
 	@mkdir -p $(B)
 	@# One build per kernel at a time: concurrent builds would share $(B).
 	flock $(B).lock sh -c '\
