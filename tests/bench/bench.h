@@ -66,5 +66,6 @@ long long stats_get(const struct stats *s, const char *name);
 long read_long(const char *path);
 int write_long(const char *path, long v);
 void read_line(const char *path, char *buf, size_t len);
+double median(const double *v, int n);
 
 #endif

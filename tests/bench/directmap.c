@@ -309,22 +309,6 @@ static void run_once(int p, size_t size, int warm)
 	d->dm4k_left_kib += m2 - m0;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(const double *v, int n)
-{
-	double s[MAX_REPS];
-
-	memcpy(s, v, n * sizeof(*v));
-	qsort(s, n, sizeof(*s), cmp_double);
-	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-}
-
 static void print_table(FILE *f)
 {
 	const struct dpeer *ref = &dp[P_TDX];

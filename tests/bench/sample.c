@@ -146,3 +146,20 @@ void read_line(const char *path, char *buf, size_t len)
 		buf[strcspn(buf, "\n")] = 0;
 	fclose(f);
 }
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Median of @n (<= MAX_REPS) samples; @v is left as it was. */
+double median(const double *v, int n)
+{
+	double s[MAX_REPS];
+
+	memcpy(s, v, n * sizeof(*v));
+	qsort(s, n, sizeof(*s), cmp_double);
+	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
