@@ -15,6 +15,8 @@
 
 /* kselftest_harness.h's fixture code trips -Wclobbered (-Wextra, gcc 12). */
 #pragma GCC diagnostic ignored "-Wclobbered"
+#include <sys/resource.h>
+
 #include "kselftest_harness.h"
 #include "helpers.h"
 
@@ -301,8 +303,13 @@ static int secretmem_touch(unsigned long long size, unsigned long long *touched)
 	*done = 0;
 	pid = fork();
 	if (pid == 0) {
-		int fd = syscall(__NR_memfd_secret, 0);
+		/* secretmem pages count as locked memory (7.3 enforces it). */
+		struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
+		int fd;
 		char *p;
+
+		setrlimit(RLIMIT_MEMLOCK, &rl);
+		fd = syscall(__NR_memfd_secret, 0);
 
 		if (fd < 0)
 			_exit(errno);
