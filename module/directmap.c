@@ -55,6 +55,13 @@ static struct tdxgmem_dm_resolved tdxgmem_dm_fns;
 #define TDXGMEM_DM_EXPORT(sym)	EXPORT_SYMBOL_GPL(sym)
 #endif
 
+/*
+ * Fault injection for the tests (debugfs tdxgmem/fail_directmap): the next
+ * N changes fail as a CPA failure would, before touching anything.
+ * Debian's kernels have no CONFIG_FAULT_INJECTION to build this on.
+ */
+atomic_t tdxgmem_dm_fail_next = ATOMIC_INIT(0);
+
 /* Change [addr, addr + nr pages); *flushed: the backend already flushed. */
 static int tdxgmem_dm_set(struct page *first, unsigned int nr, bool valid,
 			  bool *flushed)
@@ -62,6 +69,8 @@ static int tdxgmem_dm_set(struct page *first, unsigned int nr, bool valid,
 	unsigned long addr = (unsigned long)page_address(first);
 
 	*flushed = false;
+	if (atomic_add_unless(&tdxgmem_dm_fail_next, -1, 0))
+		return -ENOMEM;
 	switch (tdxgmem_dm_mode) {
 #ifdef TDXGMEM_DM_EXPORTED
 	case TDXGMEM_DIRECTMAP_EXPORTED:
@@ -88,6 +97,9 @@ static void tdxgmem_dm_flush(unsigned long start, unsigned long end)
 		break;
 #endif
 	case TDXGMEM_DIRECTMAP_RESOLVED:
+		/* The set_memory_*() pair flushes inside each call. */
+		if (!tdxgmem_dm_fns.flush_range)
+			return;
 		tdxgmem_dm_fns.flush_range(start, end);
 		break;
 	default:

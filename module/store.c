@@ -150,12 +150,14 @@ static unsigned long tdxgmem_chunk_quarantine(struct tdxgmem_chunk *c,
  * the direct map keeps its 2 MiB leaf). A run that fails is quarantined:
  * its direct-map state is no longer known, so it is never handed out or
  * freed (DESIGN section 5). Called with file.lock held.
+ *
+ * Return: 0, or the first run's error (its pages are quarantined).
  */
-static void tdxgmem_chunk_dm(struct tdxgmem_file *f, struct tdxgmem_chunk *c,
-			     u32 first, u32 last, struct tdxgmem_dm_batch *b)
+static int tdxgmem_chunk_dm(struct tdxgmem_file *f, struct tdxgmem_chunk *c,
+			    u32 first, u32 last, struct tdxgmem_dm_batch *b)
 {
 	u32 i, end;
-	int ret;
+	int ret, err = 0;
 
 	for (i = first; i < last; i = end) {
 		end = i + 1;
@@ -174,7 +176,10 @@ static void tdxgmem_chunk_dm(struct tdxgmem_file *f, struct tdxgmem_chunk *c,
 		} else if (ret) {
 			tdxgmem_chunk_quarantine(c, i, end);
 		}
+		if (ret && !err)
+			err = ret;
 	}
+	return err;
 }
 
 /* Look up chunk @idx, creating it. Called with file.lock held. */
@@ -306,12 +311,15 @@ static int tdxgmem_chunk_fill(struct tdxgmem_file *f, unsigned long idx,
 	if (IS_ERR(c))
 		return PTR_ERR(c);
 
-	/* New private pages of a NO_DIRECT_MAP file leave the direct map. */
+	/*
+	 * New private pages of a NO_DIRECT_MAP file leave the direct map; if
+	 * that fails they are quarantined and the population fails.
+	 */
 	tdxgmem_dm_batch_begin(&b, false);
 	if (whole && f->huge && !c->bits.nr_populated &&
 	    tdxgmem_chunk_span(f, idx) == TDXGMEM_CHUNK_PAGES) {
 		if (tdxgmem_chunk_fill_huge(f, c)) {
-			tdxgmem_chunk_dm(f, c, 0, TDXGMEM_CHUNK_PAGES, &b);
+			ret = tdxgmem_chunk_dm(f, c, 0, TDXGMEM_CHUNK_PAGES, &b);
 			goto out;
 		}
 		atomic64_inc(&tdxgmem_stats.fallbacks);
@@ -321,9 +329,10 @@ static int tdxgmem_chunk_fill(struct tdxgmem_file *f, unsigned long idx,
 		if (tdxgmem_bit_test(c->bits.populated, i))
 			continue;
 		ret = tdxgmem_chunk_fill_page(f, c, i);
+		if (!ret)
+			ret = tdxgmem_chunk_dm(f, c, i, i + 1, &b);
 		if (ret)
 			break;
-		tdxgmem_chunk_dm(f, c, i, i + 1, &b);
 	}
 	tdxgmem_chunk_trim(f, idx, c);
 out:

@@ -78,6 +78,7 @@ int tdxgmem_mmap(struct file *file, struct vm_area_struct *vma);
 long tdxgmem_query_ioctl(struct tdxgmem_file *f, void __user *argp);
 
 /* directmap.c */
+extern atomic_t tdxgmem_dm_fail_next;
 int tdxgmem_directmap_init(void);
 enum tdxgmem_directmap_mode tdxgmem_directmap_mode(void);
 const char *tdxgmem_directmap_name(void);

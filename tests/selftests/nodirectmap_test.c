@@ -175,6 +175,82 @@ TEST(gib_no_splits)
 		  vmstat("direct_map_level3_splits") - s3);
 }
 
+static int fail_directmap(int n)
+{
+	char buf[16];
+	int fd = open("/sys/kernel/debug/tdxgmem/fail_directmap", O_WRONLY), r;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(buf, sizeof(buf), "%d", n);
+	r = write(fd, buf, strlen(buf)) < 0 ? -errno : 0;
+	close(fd);
+	return r;
+}
+
+/* A zap that fails: the population fails, its pages are quarantined. */
+TEST(zap_failure_quarantines)
+{
+	long long f0 = tdxgmem_stat("dm_failures");
+	long long q0 = tdxgmem_stat("quarantined");
+	struct tdxgmem_extent e;
+	unsigned int nr = 0;
+	int fd, vm;
+
+	if (dm_mode() == TDXGMEM_DIRECTMAP_NONE)
+		SKIP(return, "no direct-map backend");
+	fd = kvmsim_file(2 * SZ_2M, NODM, 0);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, fail_directmap(1));
+	EXPECT_EQ(-ENOMEM, xfallocate(fd, FALLOC_FL_KEEP_SIZE, 0, SZ_2M));
+	EXPECT_EQ(f0 + 1, tdxgmem_stat("dm_failures"));
+	EXPECT_EQ(q0 + 512, tdxgmem_stat("quarantined"));
+	ASSERT_EQ(0, tdxgmem_query(fd, 0, SZ_2M, &e, 1, &nr, NULL));
+	EXPECT_EQ(1, nr);
+	EXPECT_EQ(SZ_2M, e.size);
+	EXPECT_EQ(TDXGMEM_STATE_PRIVATE | TDXGMEM_STATE_POPULATED |
+		  TDXGMEM_STATE_QUARANTINED, e.state);
+	EXPECT_EQ(0, e.map_log2);
+	/* Never handed out; the rest of the file works. */
+	vm = kvmsim_vm();
+	ASSERT_LE(0, vm);
+	ASSERT_EQ(0, kvmsim_bind(vm, fd, 0, 1024, 0, NULL));
+	EXPECT_EQ(-EIO, kvmsim_fault(vm, 7, KVMSIM_LEVEL_4K, NULL));
+	EXPECT_EQ(0, xfallocate(fd, FALLOC_FL_KEEP_SIZE, SZ_2M, SZ_2M));
+	EXPECT_EQ(0, kvmsim_fault(vm, 512, KVMSIM_LEVEL_2M, NULL));
+	EXPECT_EQ(0, kvmsim_check(vm));
+	close(vm);
+	close(fd);
+	EXPECT_EQ(0, tdxgmem_stat("pages"));
+}
+
+/* A restore that fails before a punch: the page is kept, not freed. */
+TEST(restore_failure_keeps_page)
+{
+	long long f0 = tdxgmem_stat("dm_failures");
+	long long q0 = tdxgmem_stat("quarantined");
+	unsigned int state;
+	struct tdxgmem_extent e;
+	unsigned int nr = 0;
+	int fd;
+
+	if (dm_mode() == TDXGMEM_DIRECTMAP_NONE)
+		SKIP(return, "no direct-map backend");
+	fd = kvmsim_file(SZ_2M, NODM, 1);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, fail_directmap(1));
+	EXPECT_EQ(0, kvmsim_punch(fd, 3, 1));
+	EXPECT_EQ(f0 + 1, tdxgmem_stat("dm_failures"));
+	EXPECT_EQ(q0 + 1, tdxgmem_stat("quarantined"));
+	ASSERT_EQ(0, tdxgmem_query(fd, 3 * SZ_4K, SZ_4K, &e, 1, &nr, NULL));
+	state = e.state;
+	EXPECT_EQ(TDXGMEM_STATE_PRIVATE | TDXGMEM_STATE_POPULATED |
+		  TDXGMEM_STATE_QUARANTINED, state);
+	EXPECT_EQ(0, fail_directmap(0));
+	close(fd);
+	EXPECT_EQ(0, tdxgmem_stat("pages"));
+}
+
 TEST(zz_no_leaks)
 {
 	EXPECT_EQ(0, tdxgmem_stat("files"));

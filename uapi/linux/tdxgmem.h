@@ -77,8 +77,12 @@ struct tdxgmem_caps {
  * shared/private attribute stays). fallocate errors: -EOPNOTSUPP other
  * modes; -EINVAL unaligned, empty or (allocation) beyond EOF, punching
  * at/after EOF succeeds; -EFBIG offset + len overflows (from the VFS);
- * -ENOMEM out of memory or above the module's mem_limit_pct (never the
- * OOM killer); -EINTR signal. read/write/pread/pwrite: -EINVAL.
+ * -ENOMEM out of memory or above the module's mem_limit_pct or the
+ * creator's memcg limit (never the OOM killer); -EINTR signal; with
+ * TDXGMEM_F_NO_DIRECT_MAP also -ENOMEM or -EIO when the kernel could not
+ * take new private pages out of the direct map: those pages are then
+ * quarantined (TDXGMEM_STATE_QUARANTINED), never handed out or freed.
+ * read/write/pread/pwrite: -EINVAL.
  * mmap: -ENODEV without TDXGMEM_F_MMAP, -EINVAL unless MAP_SHARED; a
  * private page, a page past EOF, or a shared page that cannot be
  * allocated -> SIGBUS.
