@@ -28,6 +28,17 @@ static const char *dm_name(__u32 mode)
 	}
 }
 
+/* "4K", "2M", "1G" for a log2 size; "-" for none. */
+static const char *size_name(__u8 log2)
+{
+	switch (log2) {
+	case 12: return "4K";
+	case 21: return "2M";
+	case 30: return "1G";
+	default: return "-";
+	}
+}
+
 static void show_extents(int fd, __u64 size)
 {
 	struct tdxgmem_extent ext[16];
@@ -41,12 +52,12 @@ static void show_extents(int fd, __u64 size)
 		return;
 	}
 	for (__u32 i = 0; i < q.nr_extents; i++)
-		printf("  [%#10llx, +%#10llx) %-7s %-11s backing 2^%-2u map 2^%u\n",
+		printf("  [%#10llx, +%#10llx) %-7s %-11s backing %-4s map %s\n",
 		       (unsigned long long)ext[i].offset,
 		       (unsigned long long)ext[i].size,
 		       ext[i].state & TDXGMEM_STATE_PRIVATE ? "private" : "shared",
 		       ext[i].state & TDXGMEM_STATE_POPULATED ? "populated" : "unpopulated",
-		       ext[i].backing_log2, ext[i].map_log2);
+		       size_name(ext[i].backing_log2), size_name(ext[i].map_log2));
 }
 
 int main(void)
