@@ -397,6 +397,77 @@ TEST(zeroed_on_first_handout)
 	EXPECT_TRUE(tdxgmem_no_leaks());
 }
 
+/* pfn of the page mapped at @addr, from /proc/self/pagemap; 0 if none. */
+static unsigned long long pagemap_pfn(void *addr)
+{
+	unsigned long long e = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &e, sizeof(e), (unsigned long)addr / SZ_4K * sizeof(e)) != sizeof(e))
+		e = 0;
+	close(fd);
+	return (e >> 63) & 1 ? e & ((1ULL << 55) - 1) : 0;
+}
+
+/*
+ * Compaction never moves tdxgmem pages, private (seen through kvmsim) or
+ * shared (seen through pagemap): they are not on the LRU and not movable.
+ */
+TEST(pages_never_migrate)
+{
+	int vm = kvmsim_vm();
+	int fd = kvmsim_file(16 * SZ_2M, TDXGMEM_F_MMAP, 1);
+	unsigned long long pfn[16], spfn[8], p;
+	struct kvmsim_fault f;
+	char *m;
+	int i, cfd;
+
+	ASSERT_LE(0, vm);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, kvmsim_bind(vm, fd, 0, 16 * PAGES_2M, 0, NULL));
+	for (i = 0; i < 16; i++) {
+		ASSERT_EQ(0, kvmsim_fault(vm, i * PAGES_2M + 7, KVMSIM_LEVEL_4K, &f));
+		pfn[i] = f.pfn;
+		ASSERT_EQ(0, kvmsim_access(vm, i * PAGES_2M + 7, 0, &i, sizeof(i), 1));
+	}
+	/* The last 2 MiB shared, mapped and written by userspace. */
+	struct tdxgmem_attributes a = {
+		.offset = 15 * SZ_2M, .size = SZ_2M,
+	};
+	ASSERT_EQ(0, xioctl(fd, TDXGMEM_SET_ATTRIBUTES, &a));
+	m = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 15 * SZ_2M);
+	ASSERT_NE(MAP_FAILED, m);
+	for (i = 0; i < 8; i++) {
+		m[i * 64 * SZ_4K] = i + 1;
+		spfn[i] = pagemap_pfn(m + i * 64 * SZ_4K);
+		ASSERT_NE(0, spfn[i]);
+	}
+
+	cfd = open("/proc/sys/vm/compact_memory", O_WRONLY);
+	ASSERT_LE(0, cfd);
+	ASSERT_EQ(1, write(cfd, "1", 1));
+	close(cfd);
+
+	for (i = 0; i < 15; i++) {
+		int v = -1;
+
+		ASSERT_EQ(0, kvmsim_lookup(vm, i * PAGES_2M + 7, &p, NULL));
+		EXPECT_EQ(pfn[i], p);
+		EXPECT_EQ(0, kvmsim_access(vm, i * PAGES_2M + 7, 0, &v, sizeof(v), 0));
+		EXPECT_EQ(i, v);
+	}
+	for (i = 0; i < 8; i++) {
+		EXPECT_EQ(spfn[i], pagemap_pfn(m + i * 64 * SZ_4K));
+		EXPECT_EQ(i + 1, m[i * 64 * SZ_4K]);
+	}
+	EXPECT_EQ(0, kvmsim_check(vm));
+	munmap(m, SZ_2M);
+	close(vm);
+	close(fd);
+}
+
 TEST(access_reads_back)
 {
 	unsigned char in[4096], out[4096];
