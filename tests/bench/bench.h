@@ -67,5 +67,6 @@ long read_long(const char *path);
 int write_long(const char *path, long v);
 void read_line(const char *path, char *buf, size_t len);
 double median(const double *v, int n);
+int sized_fd(int fd, size_t size);
 
 #endif

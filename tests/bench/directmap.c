@@ -198,13 +198,7 @@ static int create(int p, size_t size)
 
 	if (p == P_SECRET) {
 		fd = syscall(__NR_memfd_secret, O_CLOEXEC);
-		if (fd < 0)
-			return -errno;
-		if (ftruncate(fd, size)) {
-			close(fd);
-			return -errno;
-		}
-		return fd;
+		return sized_fd(fd, size);
 	}
 	memset(&c, 0, sizeof(c));
 	c.size = size;

@@ -119,13 +119,7 @@ static int shmem_create(struct peer *p, size_t size)
 	int fd = memfd_create("bench-shmem", MFD_CLOEXEC);
 
 	(void)p;
-	if (fd < 0)
-		return -errno;
-	if (ftruncate(fd, size)) {
-		close(fd);
-		return -errno;
-	}
-	return fd;
+	return sized_fd(fd, size);
 }
 
 /* hugetlbfs memfd from a pool reserved beforehand */
@@ -163,13 +157,7 @@ static int huge_create(struct peer *p, size_t size)
 			      MFD_CLOEXEC | MFD_HUGETLB | MFD_HUGE_2MB);
 
 	(void)p;
-	if (fd < 0)
-		return -errno;
-	if (ftruncate(fd, size)) {
-		close(fd);
-		return -errno;
-	}
-	return fd;
+	return sized_fd(fd, size);
 }
 
 /* memfd_secret: no fallocate, so mmap and write one byte per page */
@@ -190,13 +178,7 @@ static int secret_create(struct peer *p, size_t size)
 	int fd = syscall(__NR_memfd_secret, O_CLOEXEC);
 
 	(void)p;
-	if (fd < 0)
-		return -errno;
-	if (ftruncate(fd, size)) {
-		close(fd);
-		return -errno;
-	}
-	return fd;
+	return sized_fd(fd, size);
 }
 
 static sigjmp_buf secret_jmp;

@@ -2,6 +2,7 @@
 /*
  * Clocks, /proc/meminfo, sysctl files and tdxgmem's debugfs counters.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,4 +163,18 @@ double median(const double *v, int n)
 	memcpy(s, v, n * sizeof(*v));
 	qsort(s, n, sizeof(*s), cmp_double);
 	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+/* @fd (from a create call) truncated to @size; -errno, closing it, on error. */
+int sized_fd(int fd, size_t size)
+{
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, size)) {
+		int e = errno;
+
+		close(fd);
+		return -e;
+	}
+	return fd;
 }
