@@ -19,12 +19,12 @@
 
 #include "kselftest_harness.h"
 #include "helpers.h"
+#include "dmprobe.h"
 
 #ifndef __NR_memfd_secret
 #define __NR_memfd_secret 447
 #endif
 
-#define DMPROBE_DIR	"/sys/kernel/debug/tdxgmem_dmprobe/"
 #define BLOCK_PAGES	512
 #define FILL_WORD	0xa5a5a5a5a5a5a5a5ULL
 
@@ -117,48 +117,6 @@ static unsigned long block_pfn(unsigned int idx)
 	return r;
 }
 
-/* Probe pfn: 1 readable, 0 unreadable, -errno; *level, *word if given. */
-static int probe(unsigned long pfn, int *level, unsigned long long *word)
-{
-	char buf[128], state[32];
-	unsigned long p;
-	unsigned long long w;
-	int fd, n, lvl;
-
-	fd = open(DMPROBE_DIR "probe", O_RDWR);
-	if (fd < 0)
-		return -errno;
-	n = snprintf(buf, sizeof(buf), "%lu", pfn);
-	if (write(fd, buf, n) != n) {
-		close(fd);
-		return -errno;
-	}
-	n = pread(fd, buf, sizeof(buf) - 1, 0);
-	close(fd);
-	if (n <= 0)
-		return -EIO;
-	buf[n] = '\0';
-	if (sscanf(buf, "%lu %31s level %d word %llx", &p, state, &lvl, &w) != 4 ||
-	    p != pfn)
-		return -EIO;
-	if (level)
-		*level = lvl;
-	if (word)
-		*word = w;
-	return !strcmp(state, "readable");
-}
-
-static unsigned int caps_mode(void)
-{
-	struct tdxgmem_caps caps = {};
-	int dev = tdxgmem_open_dev();
-
-	if (dev < 0 || xioctl(dev, TDXGMEM_GET_CAPS, &caps))
-		caps.directmap_mode = ~0U;
-	if (dev >= 0)
-		close(dev);
-	return caps.directmap_mode;
-}
 
 /* Does the kernel flush once per batch (set_direct_map_valid_noflush)? */
 static int batch_flushes_once(void)

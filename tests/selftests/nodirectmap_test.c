@@ -8,45 +8,10 @@
 #include <stdio.h>
 
 #include "kselftest_harness.h"
+#include "dmprobe.h"
 #include "kvmsim.h"
 
-#define PROBE	"/sys/kernel/debug/tdxgmem_dmprobe/probe"
 #define NODM	TDXGMEM_F_NO_DIRECT_MAP
-
-/* 1 readable through the direct map, 0 not, -errno. */
-static int readable(unsigned long long pfn)
-{
-	char buf[128], state[32];
-	unsigned long long p;
-	int fd = open(PROBE, O_RDWR), n;
-
-	if (fd < 0)
-		return -errno;
-	n = snprintf(buf, sizeof(buf), "%llu", pfn);
-	if (write(fd, buf, n) != n) {
-		close(fd);
-		return -EIO;
-	}
-	n = pread(fd, buf, sizeof(buf) - 1, 0);
-	close(fd);
-	if (n <= 0)
-		return -EIO;
-	buf[n] = '\0';
-	if (sscanf(buf, "%llu %31s", &p, state) != 2 || p != pfn)
-		return -EIO;
-	return !strcmp(state, "readable");
-}
-
-static int dm_mode(void)
-{
-	struct tdxgmem_caps caps = {};
-	int dev = tdxgmem_open_dev();
-
-	if (dev < 0 || xioctl(dev, TDXGMEM_GET_CAPS, &caps))
-		return -1;
-	close(dev);
-	return caps.directmap_mode;
-}
 
 static int convert(int fd, unsigned long long pg, unsigned long long attrs)
 {
@@ -64,7 +29,7 @@ TEST(unsupported_without_backend)
 
 	ASSERT_LE(0, dev);
 	fd = tdxgmem_create(dev, SZ_2M, NODM, 0);
-	if (dm_mode() == TDXGMEM_DIRECTMAP_NONE) {
+	if (caps_mode() == TDXGMEM_DIRECTMAP_NONE) {
 		EXPECT_EQ(-EOPNOTSUPP, fd);
 	} else {
 		EXPECT_LE(0, fd);
@@ -83,7 +48,7 @@ TEST(lifecycle)
 	unsigned long long p;
 	int fd, vm;
 
-	if (dm_mode() == TDXGMEM_DIRECTMAP_NONE)
+	if (caps_mode() == TDXGMEM_DIRECTMAP_NONE)
 		SKIP(return, "no direct-map backend");
 	fd = kvmsim_file(2 * SZ_2M, TDXGMEM_F_MMAP | NODM, 1);
 	ASSERT_LE(0, fd);
@@ -94,23 +59,23 @@ TEST(lifecycle)
 	ASSERT_EQ(0, kvmsim_fault(vm, 0, KVMSIM_LEVEL_2M, &f));
 	EXPECT_EQ(9, f.max_order);	/* still a 2 MiB chunk to the consumer */
 	p = f.pfn;
-	EXPECT_EQ(0, readable(p));
-	EXPECT_EQ(0, readable(p + 255));
-	EXPECT_EQ(0, readable(p + 511));
+	EXPECT_EQ(0, probe_readable(p));
+	EXPECT_EQ(0, probe_readable(p + 255));
+	EXPECT_EQ(0, probe_readable(p + 511));
 
 	/* To shared: back in the direct map; neighbours stay out. */
 	EXPECT_EQ(0, convert(fd, 10, 0));
-	EXPECT_EQ(1, readable(p + 10));
-	EXPECT_EQ(0, readable(p + 9));
-	EXPECT_EQ(0, readable(p + 11));
+	EXPECT_EQ(1, probe_readable(p + 10));
+	EXPECT_EQ(0, probe_readable(p + 9));
+	EXPECT_EQ(0, probe_readable(p + 11));
 	/* And private again: out again. */
 	EXPECT_EQ(0, convert(fd, 10, TDXGMEM_ATTR_PRIVATE));
-	EXPECT_EQ(0, readable(p + 10));
+	EXPECT_EQ(0, probe_readable(p + 10));
 
 	/* Punched: freed, so back in the direct map. */
 	EXPECT_EQ(0, kvmsim_punch(fd, 20, 1));
-	EXPECT_EQ(1, readable(p + 20));
-	EXPECT_EQ(0, readable(p + 21));
+	EXPECT_EQ(1, probe_readable(p + 20));
+	EXPECT_EQ(0, probe_readable(p + 21));
 	/* Guest data through kvmsim's own mapping still works. */
 	EXPECT_EQ(0, kvmsim_access(vm, 5, 0, "x", 1, 1));
 	EXPECT_EQ(0, kvmsim_check(vm));
@@ -118,8 +83,8 @@ TEST(lifecycle)
 	close(vm);
 	close(fd);
 	/* Closed: every page restored before it was freed. */
-	EXPECT_EQ(1, readable(p));
-	EXPECT_EQ(1, readable(p + 511));
+	EXPECT_EQ(1, probe_readable(p));
+	EXPECT_EQ(1, probe_readable(p + 511));
 	EXPECT_EQ(tdxgmem_stat("dm_zapped_pages") - z0,
 		  tdxgmem_stat("dm_restored_pages") - r0);
 }
@@ -130,7 +95,7 @@ TEST(shared_and_plain_stay_mapped)
 	long long z0 = tdxgmem_stat("dm_zapped_pages");
 	int fd;
 
-	if (dm_mode() == TDXGMEM_DIRECTMAP_NONE)
+	if (caps_mode() == TDXGMEM_DIRECTMAP_NONE)
 		SKIP(return, "no direct-map backend");
 	fd = kvmsim_file(SZ_2M, TDXGMEM_F_MMAP | TDXGMEM_F_INIT_SHARED | NODM, 1);
 	ASSERT_LE(0, fd);
@@ -153,7 +118,7 @@ TEST(gib_no_splits)
 	long long fl0 = tdxgmem_stat("dm_tlb_flushes"), fl1;
 	int fd;
 
-	if (dm_mode() == TDXGMEM_DIRECTMAP_NONE)
+	if (caps_mode() == TDXGMEM_DIRECTMAP_NONE)
 		SKIP(return, "no direct-map backend");
 	ASSERT_LE(0, s2);
 	fd = kvmsim_file(SZ_1G, NODM, 1);
@@ -197,7 +162,7 @@ TEST(zap_failure_quarantines)
 	unsigned int nr = 0;
 	int fd, vm;
 
-	if (dm_mode() == TDXGMEM_DIRECTMAP_NONE)
+	if (caps_mode() == TDXGMEM_DIRECTMAP_NONE)
 		SKIP(return, "no direct-map backend");
 	fd = kvmsim_file(2 * SZ_2M, NODM, 0);
 	ASSERT_LE(0, fd);
@@ -234,7 +199,7 @@ TEST(restore_failure_keeps_page)
 	unsigned int nr = 0;
 	int fd;
 
-	if (dm_mode() == TDXGMEM_DIRECTMAP_NONE)
+	if (caps_mode() == TDXGMEM_DIRECTMAP_NONE)
 		SKIP(return, "no direct-map backend");
 	fd = kvmsim_file(SZ_2M, NODM, 1);
 	ASSERT_LE(0, fd);
