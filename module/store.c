@@ -101,6 +101,12 @@ static struct page *tdxgmem_chunk_page(struct tdxgmem_chunk *c, u32 i)
 	return c->bits.contig ? c->base + i : c->pages[i];
 }
 
+/* Each present chunk @c (index @idx) holding a page of [@start, @end). */
+#define tdxgmem_for_each_chunk(f, idx, c, start, end)			\
+	xa_for_each_range(&(f)->chunks, idx, c,				\
+			  (start) >> TDXGMEM_CHUNK_SHIFT,		\
+			  ((end) - 1) >> TDXGMEM_CHUNK_SHIFT)
+
 /* Pages [*first, *last) of chunk @idx that lie in [@start, @end). */
 static void tdxgmem_chunk_clip(unsigned long idx, pgoff_t start, pgoff_t end,
 			       u32 *first, u32 *last)
@@ -488,8 +494,7 @@ void tdxgmem_store_wait_locked(struct tdxgmem_file *f, pgoff_t start,
 	u32 first, last, i;
 
 	lockdep_assert_held_write(&f->inode->i_mapping->invalidate_lock);
-	xa_for_each_range(&f->chunks, idx, c, start >> TDXGMEM_CHUNK_SHIFT,
-			  (end - 1) >> TDXGMEM_CHUNK_SHIFT) {
+	tdxgmem_for_each_chunk(f, idx, c, start, end) {
 		tdxgmem_chunk_clip(idx, start, end, &first, &last);
 
 		for (i = first; i < last; i++) {
@@ -523,8 +528,7 @@ void tdxgmem_store_punch(struct tdxgmem_file *f, pgoff_t start, pgoff_t end)
 	u32 first, last, i;
 
 	lockdep_assert_held_write(&f->inode->i_mapping->invalidate_lock);
-	xa_for_each_range(&f->chunks, idx, c, start >> TDXGMEM_CHUNK_SHIFT,
-			  (end - 1) >> TDXGMEM_CHUNK_SHIFT) {
+	tdxgmem_for_each_chunk(f, idx, c, start, end) {
 		unsigned long freed = 0;
 
 		tdxgmem_chunk_clip(idx, start, end, &first, &last);
@@ -633,8 +637,7 @@ unsigned long tdxgmem_store_quarantine(struct tdxgmem_file *f, pgoff_t start,
 
 	lockdep_assert_held_write(&f->inode->i_mapping->invalidate_lock);
 	mutex_lock(&f->lock);
-	xa_for_each_range(&f->chunks, idx, c, start >> TDXGMEM_CHUNK_SHIFT,
-			  (end - 1) >> TDXGMEM_CHUNK_SHIFT) {
+	tdxgmem_for_each_chunk(f, idx, c, start, end) {
 		tdxgmem_chunk_clip(idx, start, end, &first, &last);
 		n += tdxgmem_chunk_quarantine(c, first, last);
 	}
@@ -667,8 +670,7 @@ void tdxgmem_store_dm(struct tdxgmem_file *f, pgoff_t start, pgoff_t end,
 	lockdep_assert_held_write(&f->inode->i_mapping->invalidate_lock);
 	tdxgmem_dm_batch_begin(&b, restore);
 	mutex_lock(&f->lock);
-	xa_for_each_range(&f->chunks, idx, c, start >> TDXGMEM_CHUNK_SHIFT,
-			  (end - 1) >> TDXGMEM_CHUNK_SHIFT) {
+	tdxgmem_for_each_chunk(f, idx, c, start, end) {
 		tdxgmem_chunk_clip(idx, start, end, &first, &last);
 		tdxgmem_chunk_dm(f, c, first, last, &b);
 		cond_resched();
@@ -780,8 +782,7 @@ void tdxgmem_store_convert_commit(struct tdxgmem_file *f, pgoff_t start,
 
 	lockdep_assert_held_write(&f->inode->i_mapping->invalidate_lock);
 	mutex_lock(&f->lock);
-	xa_for_each_range(&f->chunks, idx, c, start >> TDXGMEM_CHUNK_SHIFT,
-			  (end - 1) >> TDXGMEM_CHUNK_SHIFT) {
+	tdxgmem_for_each_chunk(f, idx, c, start, end) {
 		tdxgmem_chunk_clip(idx, start, end, &first, &last);
 		for (i = first; i < last; i++) {
 			if (tdxgmem_bit_test(c->bits.private, i) == private)
