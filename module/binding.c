@@ -173,16 +173,15 @@ static void tdxgmem_binding_detach(struct tdxgmem_binding *b,
  *
  * Each binding is invalidated as a whole (TDXGMEM_INVAL_RELEASE) and
  * detached; the consumer still owns it and must tdxgmem_unbind() it.
+ * Called with the invalidate lock held for write.
  */
 void tdxgmem_bindings_release(struct tdxgmem_file *f)
 {
-	struct address_space *mapping = f->inode->i_mapping;
 	struct tdxgmem_binding *b, *tmp;
 
-	filemap_invalidate_lock(mapping);
+	lockdep_assert_held_write(&f->inode->i_mapping->invalidate_lock);
 	list_for_each_entry_safe(b, tmp, &f->bindings, node)
 		tdxgmem_binding_detach(b, TDXGMEM_INVAL_RELEASE);
-	filemap_invalidate_unlock(mapping);
 }
 
 /**

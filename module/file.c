@@ -150,8 +150,8 @@ static int tdxgmem_file_release(struct inode *inode, struct file *file)
 	/* Direct map back before consumers unmap and the pages are freed. */
 	filemap_invalidate_lock(inode->i_mapping);
 	tdxgmem_store_dm(f, 0, f->nr_pages, true);
-	filemap_invalidate_unlock(inode->i_mapping);
 	tdxgmem_bindings_release(f);
+	filemap_invalidate_unlock(inode->i_mapping);
 	tdxgmem_store_destroy(f);
 	mem_cgroup_put(f->memcg);
 	atomic64_dec(&tdxgmem_stats.files);
