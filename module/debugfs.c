@@ -23,6 +23,7 @@ static int tdxgmem_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "limit_fails %lld\n", atomic64_read(&s->limit_fails));
 	seq_printf(m, "bindings %lld\n", atomic64_read(&s->bindings));
 	seq_printf(m, "quarantined %lld\n", atomic64_read(&s->quarantined));
+	seq_printf(m, "hwpoison %lld\n", atomic64_read(&s->hwpoison));
 	seq_printf(m, "splits %lld\n", atomic64_read(&s->splits));
 	seq_printf(m, "invalidations %lld\n", atomic64_read(&s->invalidations));
 	seq_printf(m, "dm_zapped_pages %lld\n", atomic64_read(&s->dm_zapped_pages));

@@ -71,7 +71,6 @@ int tdxgmem_invalidate(struct tdxgmem_file *f, pgoff_t start, pgoff_t end,
 void tdxgmem_unmap_user(struct tdxgmem_file *f, pgoff_t start, pgoff_t end)
 {
 	lockdep_assert_held_write(&f->inode->i_mapping->invalidate_lock);
-	tdxgmem_store_wait_locked(f, start, end);
 	unmap_mapping_pages(f->inode->i_mapping, start, end - start, false);
 }
 

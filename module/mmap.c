@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mmap() of tdxgmem files: shared pages only, through the ordinary
- * page-backed fault path (vmf->page), so GUP, read(2)/write(2) into the
- * buffer, O_DIRECT and vmsplice work as on any shared file mapping.
+ * mmap() of tdxgmem files: shared pages only, mapped by the fault with
+ * vm_insert_page(): ordinary refcounted struct-page PTEs, so GUP,
+ * read(2)/write(2) into the buffer, O_DIRECT and vmsplice work as on any
+ * shared file mapping.
  */
 #include <linux/fs.h>
 #include <linux/mm.h>
@@ -17,31 +18,37 @@ static vm_fault_t tdxgmem_fault(struct vm_fault *vmf)
 	struct tdxgmem_file *f = file->private_data;
 	struct address_space *mapping = file->f_mapping;
 	struct page *page;
+	vm_fault_t ret;
+	int err;
 
 	if (vmf->pgoff >= f->nr_pages)
 		return VM_FAULT_SIGBUS;
 
-	/* Shared: a punch (exclusive) cannot free the page under us. */
+	/*
+	 * The PTE goes in under the invalidate lock: a punch or a conversion
+	 * (which hold it for write) either runs first or finds the PTE and
+	 * zaps it. Handing the page to the core instead (vmf->page) would
+	 * also let the core's hwpoison path take it for a page-cache page.
+	 */
 	filemap_invalidate_lock_shared(mapping);
 	page = tdxgmem_store_get_shared(f, vmf->pgoff);
 	if (IS_ERR(page)) {
-		filemap_invalidate_unlock_shared(mapping);
 		/*
 		 * Private page: SIGBUS, as upstream gmem. -ENOMEM: SIGBUS
 		 * too, as hugetlbfs does; VM_FAULT_OOM would only make the
 		 * fault retry forever or wake the OOM killer.
 		 */
-		return VM_FAULT_SIGBUS;
+		ret = PTR_ERR(page) == -EHWPOISON ? VM_FAULT_HWPOISON :
+						    VM_FAULT_SIGBUS;
+		goto out;
 	}
-	/*
-	 * Locked until the core has installed the PTE: tdxgmem_invalidate()
-	 * waits for that before it zaps, so no PTE outlives a punch.
-	 */
-	lock_page(page);
+	/* -EBUSY: another thread's fault mapped it first. */
+	err = vm_insert_page(vmf->vma, vmf->address, page);
+	put_page(page);
+	ret = (!err || err == -EBUSY) ? VM_FAULT_NOPAGE : vmf_error(err);
+out:
 	filemap_invalidate_unlock_shared(mapping);
-
-	vmf->page = page;
-	return VM_FAULT_LOCKED;
+	return ret;
 }
 
 static const struct vm_operations_struct tdxgmem_vm_ops = {
@@ -65,7 +72,8 @@ int tdxgmem_mmap(struct file *file, struct vm_area_struct *vma)
 	    (VM_SHARED | VM_MAYSHARE))
 		return -EINVAL;
 
-	vm_flags_set(vma, VM_DONTEXPAND);
+	/* Ordinary struct-page PTEs (GUP works), inserted by the fault. */
+	vm_flags_set(vma, VM_DONTEXPAND | VM_MIXEDMAP);
 	vma->vm_ops = &tdxgmem_vm_ops;
 	return 0;
 }

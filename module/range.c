@@ -73,9 +73,11 @@ void tdxgmem_chunk_bits_init(struct tdxgmem_chunk_bits *b, bool private)
 		b->populated[i] = 0;
 		b->private[i] = private ? ~0ULL : 0;
 		b->quarantined[i] = 0;
+		b->hwpoison[i] = 0;
 	}
 	b->nr_populated = 0;
 	b->nr_quarantined = 0;
+	b->nr_hwpoison = 0;
 	b->contig = false;
 }
 
@@ -107,19 +109,55 @@ bool tdxgmem_chunk_bits_uniform(const struct tdxgmem_chunk_bits *b,
  * @b: chunk state.
  *
  * Return: true if the chunk is one contiguous 2 MiB block, fully
- * populated, all private and with no quarantined page.
+ * populated, all private and with no quarantined or poisoned page.
  */
 bool tdxgmem_chunk_huge_mappable(const struct tdxgmem_chunk_bits *b)
 {
 	u32 i;
 
 	if (!b->contig || b->nr_populated != TDXGMEM_CHUNK_PAGES ||
-	    b->nr_quarantined)
+	    b->nr_quarantined || b->nr_hwpoison)
 		return false;
 	for (i = 0; i < TDXGMEM_CHUNK_WORDS; i++)
 		if (b->private[i] != ~0ULL)
 			return false;
 	return true;
+}
+
+/**
+ * tdxgmem_chunk_mark_hwpoison() - note that memory failure hit page @i.
+ * @b: chunk state.
+ * @i: page index within the chunk; the page is populated.
+ *
+ * Return: true if the page was not known to be poisoned before.
+ */
+bool tdxgmem_chunk_mark_hwpoison(struct tdxgmem_chunk_bits *b, u32 i)
+{
+	if (!tdxgmem_bit_test(b->populated, i) ||
+	    tdxgmem_bit_test(b->hwpoison, i))
+		return false;
+	tdxgmem_bits_assign(b->hwpoison, i, i + 1, true);
+	b->nr_hwpoison++;
+	return true;
+}
+
+/**
+ * tdxgmem_chunk_unpopulate() - page @i lost its backing.
+ * @b: chunk state.
+ * @i: page index within the chunk; the page is populated.
+ *
+ * Its attribute stays; whatever was known about the old page goes with it.
+ */
+void tdxgmem_chunk_unpopulate(struct tdxgmem_chunk_bits *b, u32 i)
+{
+	if (!tdxgmem_bit_test(b->populated, i))
+		return;
+	tdxgmem_bits_assign(b->populated, i, i + 1, false);
+	b->nr_populated--;
+	if (tdxgmem_bit_test(b->hwpoison, i)) {
+		tdxgmem_bits_assign(b->hwpoison, i, i + 1, false);
+		b->nr_hwpoison--;
+	}
 }
 
 /**
@@ -142,10 +180,12 @@ void tdxgmem_chunk_page_info(const struct tdxgmem_chunk_bits *b, u32 i,
 	if (!populated)
 		return;
 	pi->backing_log2 = b->contig ? TDXGMEM_HUGE_SHIFT : TDXGMEM_PAGE_SHIFT;
-	if (tdxgmem_bit_test(b->quarantined, i)) {
+	if (tdxgmem_bit_test(b->hwpoison, i))
+		pi->state |= TDXGMEM_STATE_HWPOISON;
+	if (tdxgmem_bit_test(b->quarantined, i))
 		pi->state |= TDXGMEM_STATE_QUARANTINED;
+	if (pi->state & (TDXGMEM_STATE_HWPOISON | TDXGMEM_STATE_QUARANTINED))
 		return;
-	}
 	if (huge_ok)
 		pi->map_log2 = TDXGMEM_HUGE_SHIFT;
 	else if (private)

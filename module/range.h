@@ -24,8 +24,12 @@
  *                unpopulated pages and across punch-hole.
  * @quarantined:  bit set: a consumer could not unmap the page; it stays
  *                populated and is never freed or handed out again.
+ * @hwpoison:     bit set: memory failure hit the populated page (found by
+ *                tdxgmem, which is not told; see store.c). Cleared when the
+ *                page leaves the file.
  * @nr_populated: number of bits set in @populated.
  * @nr_quarantined: number of bits set in @quarantined.
+ * @nr_hwpoison:  number of bits set in @hwpoison.
  * @contig:       every populated page belongs to one naturally aligned,
  *                physically contiguous 2 MiB block, at its own index.
  */
@@ -33,8 +37,10 @@ struct tdxgmem_chunk_bits {
 	u64 populated[TDXGMEM_CHUNK_WORDS];
 	u64 private[TDXGMEM_CHUNK_WORDS];
 	u64 quarantined[TDXGMEM_CHUNK_WORDS];
+	u64 hwpoison[TDXGMEM_CHUNK_WORDS];
 	u32 nr_populated;
 	u32 nr_quarantined;
+	u32 nr_hwpoison;
 	bool contig;
 };
 
@@ -70,6 +76,8 @@ void tdxgmem_chunk_bits_init(struct tdxgmem_chunk_bits *b, bool private);
 bool tdxgmem_chunk_bits_uniform(const struct tdxgmem_chunk_bits *b,
 				bool private);
 bool tdxgmem_chunk_huge_mappable(const struct tdxgmem_chunk_bits *b);
+bool tdxgmem_chunk_mark_hwpoison(struct tdxgmem_chunk_bits *b, u32 i);
+void tdxgmem_chunk_unpopulate(struct tdxgmem_chunk_bits *b, u32 i);
 void tdxgmem_chunk_page_info(const struct tdxgmem_chunk_bits *b, u32 i,
 			     bool huge_ok, struct tdxgmem_page_info *pi);
 bool tdxgmem_extent_add(struct tdxgmem_extent_buf *eb, u64 pgoff, u64 npages,

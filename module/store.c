@@ -15,12 +15,21 @@
  *
  * Pages are never on the LRU and never movable: nothing migrates them.
  *
+ * Memory failure: the kernel marks a failed page PageHWPoison and, as the
+ * page is neither on the LRU nor in the page cache, leaves it where it is
+ * without telling its owner. tdxgmem notices the mark wherever the answer
+ * depends on it (faults, get_pfn, conversion, QUERY), records it in the
+ * chunk's hwpoison bitmap, and from then on never hands the page out, maps
+ * it, touches its contents or puts it back into the direct map. Punch and
+ * release free it like any page: the page allocator keeps poisoned pages
+ * for itself.
+ *
  * Locking (lock order, outermost first):
  *
- *   mmap_lock (page faults)
+ *   mmap_lock or the VMA lock (page faults)
  *     mapping->invalidate_lock ("the file's invalidate lock")
  *       tdxgmem_file.lock (chunk state)
- *     page lock (taken with invalidate_lock held, never with file.lock)
+ *       page table lock (a fault inserting its PTE)
  *
  * Every change of chunk state holds invalidate_lock (shared: allocation and
  * faults; exclusive: punch-hole, and later conversion) and tdxgmem_file.lock.
@@ -118,6 +127,22 @@ static void tdxgmem_chunk_clip(unsigned long idx, pgoff_t start, pgoff_t end,
 }
 
 /*
+ * Record the populated pages of [@first, @last) of @c that memory failure
+ * has hit since tdxgmem last looked. Called with file.lock held.
+ */
+static void tdxgmem_chunk_find_hwpoison(struct tdxgmem_chunk *c, u32 first,
+					u32 last)
+{
+	u32 i;
+
+	for (i = first; i < last; i++)
+		if (tdxgmem_bit_test(c->bits.populated, i) &&
+		    PageHWPoison(tdxgmem_chunk_page(c, i)) &&
+		    tdxgmem_chunk_mark_hwpoison(&c->bits, i))
+			atomic64_inc(&tdxgmem_stats.hwpoison);
+}
+
+/*
  * A NO_DIRECT_MAP file keeps exactly its populated, private pages out of
  * the direct map (quarantined ones excepted: their state is not trusted).
  */
@@ -155,9 +180,12 @@ static unsigned long tdxgmem_chunk_quarantine(struct tdxgmem_chunk *c,
  * contiguous runs (a whole contiguous private chunk is one 2 MiB run, so
  * the direct map keeps its 2 MiB leaf). A run that fails is quarantined:
  * its direct-map state is no longer known, so it is never handed out or
- * freed (DESIGN section 5). Called with file.lock held.
+ * freed (DESIGN section 5). Poisoned pages are never restored; they stay
+ * out of the direct map, as the kernel's own machine-check handling keeps
+ * them, and may be freed. Called with file.lock held.
  *
- * Return: 0, or the first run's error (its pages are quarantined).
+ * Return: 0, or the first run's error other than -EHWPOISON (its pages
+ * are quarantined).
  */
 static int tdxgmem_chunk_dm(struct tdxgmem_file *f, struct tdxgmem_chunk *c,
 			    u32 first, u32 last, struct tdxgmem_dm_batch *b)
@@ -174,16 +202,14 @@ static int tdxgmem_chunk_dm(struct tdxgmem_file *f, struct tdxgmem_chunk *c,
 			end++;
 		ret = tdxgmem_dm_batch_add(b, tdxgmem_chunk_page(c, i), end - i);
 		if (ret == -EHWPOISON) {
-			u32 j;
-
-			for (j = i; j < end; j++)
-				if (PageHWPoison(tdxgmem_chunk_page(c, j)))
-					tdxgmem_chunk_quarantine(c, j, j + 1);
-		} else if (ret) {
-			tdxgmem_chunk_quarantine(c, i, end);
+			tdxgmem_chunk_find_hwpoison(c, i, end);
+			continue;
 		}
-		if (ret && !err)
-			err = ret;
+		if (ret) {
+			tdxgmem_chunk_quarantine(c, i, end);
+			if (!err)
+				err = ret;
+		}
 	}
 	return err;
 }
@@ -435,7 +461,8 @@ int tdxgmem_store_populate(struct tdxgmem_file *f, pgoff_t start, pgoff_t end)
  * empty). Called with the invalidate lock held shared.
  *
  * Return: the page with a reference taken, ERR_PTR(-EPERM) for a private
- * page, ERR_PTR(-EIO) for a quarantined one, or ERR_PTR(-ENOMEM).
+ * page, ERR_PTR(-EIO) for a quarantined one, ERR_PTR(-EHWPOISON) for a
+ * poisoned one, or ERR_PTR(-ENOMEM).
  */
 struct page *tdxgmem_store_get_shared(struct tdxgmem_file *f, pgoff_t index)
 {
@@ -468,47 +495,16 @@ struct page *tdxgmem_store_get_shared(struct tdxgmem_file *f, pgoff_t index)
 		page = ERR_PTR(-EIO);
 		goto out;
 	}
+	tdxgmem_chunk_find_hwpoison(c, i, i + 1);
+	if (tdxgmem_bit_test(c->bits.hwpoison, i)) {
+		page = ERR_PTR(-EHWPOISON);
+		goto out;
+	}
 	page = tdxgmem_chunk_page(c, i);
 	get_page(page);
 out:
 	mutex_unlock(&f->lock);
 	return page;
-}
-
-/**
- * tdxgmem_store_wait_locked() - wait for faults still installing pages.
- * @f:     the file.
- * @start: first page.
- * @end:   one past the last page.
- *
- * A fault hands its page to the core locked and the core unlocks it once
- * the PTE is in place. Called with the invalidate lock held for write, so
- * no new fault can start; after this, every PTE of the range is visible to
- * unmap_mapping_range().
- */
-void tdxgmem_store_wait_locked(struct tdxgmem_file *f, pgoff_t start,
-			       pgoff_t end)
-{
-	struct tdxgmem_chunk *c;
-	unsigned long idx;
-	u32 first, last, i;
-
-	lockdep_assert_held_write(&f->inode->i_mapping->invalidate_lock);
-	tdxgmem_for_each_chunk(f, idx, c, start, end) {
-		tdxgmem_chunk_clip(idx, start, end, &first, &last);
-
-		for (i = first; i < last; i++) {
-			struct page *page;
-
-			if (!tdxgmem_bit_test(c->bits.populated, i))
-				continue;
-			page = tdxgmem_chunk_page(c, i);
-			if (PageLocked(page)) {
-				lock_page(page);
-				unlock_page(page);
-			}
-		}
-	}
 }
 
 /**
@@ -540,8 +536,7 @@ void tdxgmem_store_punch(struct tdxgmem_file *f, pgoff_t start, pgoff_t end)
 			put_page(tdxgmem_chunk_page(c, i));
 			if (c->pages)
 				c->pages[i] = NULL;
-			tdxgmem_bits_assign(c->bits.populated, i, i + 1, false);
-			c->bits.nr_populated--;
+			tdxgmem_chunk_unpopulate(&c->bits, i);
 			freed++;
 		}
 		f->nr_populated -= freed;
@@ -577,7 +572,6 @@ int tdxgmem_store_get_pfn(struct tdxgmem_file *f, pgoff_t index, bool alloc,
 	unsigned long idx = index >> TDXGMEM_CHUNK_SHIFT;
 	u32 i = index & TDXGMEM_CHUNK_MASK;
 	struct tdxgmem_chunk *c;
-	struct page *page;
 	int ret = 0;
 
 	mutex_lock(&f->lock);
@@ -604,12 +598,15 @@ int tdxgmem_store_get_pfn(struct tdxgmem_file *f, pgoff_t index, bool alloc,
 		ret = -EIO;
 		goto out;
 	}
-	page = tdxgmem_chunk_page(c, i);
-	if (PageHWPoison(page)) {
+	tdxgmem_chunk_find_hwpoison(c, i, i + 1);
+	if (tdxgmem_bit_test(c->bits.hwpoison, i)) {
 		ret = -EHWPOISON;
 		goto out;
 	}
-	*pfn = page_to_pfn(page);
+	*pfn = page_to_pfn(tdxgmem_chunk_page(c, i));
+	/* A 2 MiB answer vouches for every page of the chunk. */
+	if (tdxgmem_chunk_huge_mappable(&c->bits))
+		tdxgmem_chunk_find_hwpoison(c, 0, TDXGMEM_CHUNK_PAGES);
 	*huge_ok = tdxgmem_chunk_huge_mappable(&c->bits);
 out:
 	mutex_unlock(&f->lock);
@@ -784,10 +781,13 @@ void tdxgmem_store_convert_commit(struct tdxgmem_file *f, pgoff_t start,
 	mutex_lock(&f->lock);
 	tdxgmem_for_each_chunk(f, idx, c, start, end) {
 		tdxgmem_chunk_clip(idx, start, end, &first, &last);
+		tdxgmem_chunk_find_hwpoison(c, first, last);
 		for (i = first; i < last; i++) {
 			if (tdxgmem_bit_test(c->bits.private, i) == private)
 				continue;
-			if (zero && tdxgmem_bit_test(c->bits.populated, i))
+			/* A poisoned page is never read or written again. */
+			if (zero && tdxgmem_bit_test(c->bits.populated, i) &&
+			    !tdxgmem_bit_test(c->bits.hwpoison, i))
 				clear_highpage(tdxgmem_chunk_page(c, i));
 			tdxgmem_bits_assign(c->bits.private, i, i + 1, private);
 		}
@@ -823,6 +823,9 @@ u64 tdxgmem_store_describe(struct tdxgmem_file *f, pgoff_t start, pgoff_t end,
 		struct tdxgmem_chunk *c = xa_load(&f->chunks, idx);
 		pgoff_t next;
 
+		/* The whole chunk: one poisoned page lowers its map_log2. */
+		if (c)
+			tdxgmem_chunk_find_hwpoison(c, 0, TDXGMEM_CHUNK_PAGES);
 		next = tdxgmem_chunk_describe(c ? &c->bits : NULL,
 					      f->init_private, pg, cend, eb);
 		if (next != cend) {

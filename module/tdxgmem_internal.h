@@ -31,6 +31,7 @@ struct tdxgmem_stats {
 	atomic64_t limit_fails;		/* allocations refused by mem_limit_pct */
 	atomic64_t bindings;		/* live consumer bindings */
 	atomic64_t quarantined;		/* pages never freed: unmap failed */
+	atomic64_t hwpoison;		/* pages found hit by memory failure */
 	atomic64_t splits;		/* split callbacks made */
 	atomic64_t invalidations;	/* invalidate_begin callbacks made */
 	atomic64_t dm_zapped_pages;	/* pages taken out of the direct map */

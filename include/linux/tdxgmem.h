@@ -83,6 +83,13 @@ struct tdxgmem_client_ops {
  * quarantined; -ENOMEM; -ENODEV the file was released; peek only: -ENOENT
  * the page has no backing. tdxgmem_bind(): -EINVAL, -EBUSY (overlap),
  * -ENOMEM.
+ *
+ * Memory failure: the kernel does not tell tdxgmem when it poisons a page
+ * (tdxgmem pages are not in the page cache), so no callback announces it.
+ * tdxgmem checks before each answer: a poisoned page gets -EHWPOISON, and
+ * a max_order above 0 vouches that no page of the block is poisoned at
+ * that moment. A mapping made before the failure stays until the next
+ * invalidation; the machine check of an access goes to whoever accesses.
  */
 bool tdxgmem_file_check(struct file *file);
 

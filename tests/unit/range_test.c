@@ -197,6 +197,61 @@ TEST(chunk_orders)
 	CHECK_EQ(pi.map_log2, 12);
 }
 
+TEST(chunk_hwpoison)
+{
+	struct tdxgmem_chunk_bits b;
+	struct tdxgmem_page_info pi;
+
+	/* Only a populated page can be found poisoned, and only once. */
+	tdxgmem_chunk_bits_init(&b, true);
+	CHECK(!tdxgmem_chunk_mark_hwpoison(&b, 5));
+	CHECK_EQ(b.nr_hwpoison, 0);
+
+	full_contig(&b, true);
+	CHECK(tdxgmem_chunk_mark_hwpoison(&b, 5));
+	CHECK(!tdxgmem_chunk_mark_hwpoison(&b, 5));
+	CHECK_EQ(b.nr_hwpoison, 1);
+
+	/* Reported, never mappable, and no 2M for the rest of the chunk. */
+	CHECK(!tdxgmem_chunk_huge_mappable(&b));
+	tdxgmem_chunk_page_info(&b, 5, false, &pi);
+	CHECK_EQ(pi.state, TDXGMEM_STATE_PRIVATE | TDXGMEM_STATE_POPULATED |
+		 TDXGMEM_STATE_HWPOISON);
+	CHECK_EQ(pi.backing_log2, 21);
+	CHECK_EQ(pi.map_log2, 0);
+	tdxgmem_chunk_page_info(&b, 4, false, &pi);
+	CHECK_EQ(pi.state, TDXGMEM_STATE_PRIVATE | TDXGMEM_STATE_POPULATED);
+	CHECK_EQ(pi.map_log2, 12);
+
+	/* Shared and poisoned: still reported. */
+	tdxgmem_bits_assign(b.private, 5, 6, false);
+	tdxgmem_chunk_page_info(&b, 5, false, &pi);
+	CHECK_EQ(pi.state, TDXGMEM_STATE_POPULATED | TDXGMEM_STATE_HWPOISON);
+	CHECK_EQ(pi.map_log2, 0);
+
+	/* Poisoned and quarantined: both bits. */
+	tdxgmem_bits_assign(b.quarantined, 5, 6, true);
+	b.nr_quarantined = 1;
+	tdxgmem_chunk_page_info(&b, 5, false, &pi);
+	CHECK_EQ(pi.state, TDXGMEM_STATE_POPULATED | TDXGMEM_STATE_HWPOISON |
+		 TDXGMEM_STATE_QUARANTINED);
+
+	/* The page leaves the file: the poison goes with it, the attribute stays. */
+	full_contig(&b, true);
+	CHECK(tdxgmem_chunk_mark_hwpoison(&b, 5));
+	tdxgmem_bits_assign(b.private, 5, 6, false);
+	tdxgmem_chunk_unpopulate(&b, 5);
+	CHECK_EQ(b.nr_populated, 511);
+	CHECK_EQ(b.nr_hwpoison, 0);
+	CHECK(!tdxgmem_bit_test(b.hwpoison, 5));
+	tdxgmem_chunk_page_info(&b, 5, false, &pi);
+	CHECK_EQ(pi.state, 0);
+	CHECK_EQ(pi.backing_log2, 0);
+	/* Unpopulating an empty page changes nothing. */
+	tdxgmem_chunk_unpopulate(&b, 5);
+	CHECK_EQ(b.nr_populated, 511);
+}
+
 TEST(extent_merge)
 {
 	struct tdxgmem_extent ext[4];
@@ -280,13 +335,14 @@ TEST(chunk_describe)
 
 int main(void)
 {
-	TAP_PLAN(8);
+	TAP_PLAN(9);
 	RUN(check_size);
 	RUN(range_alloc);
 	RUN(range_punch);
 	RUN(range_query);
 	RUN(bits);
 	RUN(chunk_orders);
+	RUN(chunk_hwpoison);
 	RUN(extent_merge);
 	RUN(chunk_describe);
 	TAP_DONE();

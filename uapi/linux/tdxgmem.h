@@ -143,7 +143,13 @@ struct tdxgmem_attributes {
 /* struct tdxgmem_extent.state bits */
 #define TDXGMEM_STATE_PRIVATE		_BITUL(0)	/* private (else shared) */
 #define TDXGMEM_STATE_POPULATED		_BITUL(1)	/* backing is allocated */
-#define TDXGMEM_STATE_HWPOISON		_BITUL(2)	/* memory failure hit it */
+/*
+ * Memory failure hit the page: it is never mapped (a fault gets SIGBUS with
+ * BUS_MCEERR_AR), handed to a consumer, read or written again, and no
+ * mapping larger than 4 KiB covers its 2 MiB chunk any more. It leaves the
+ * file with punch-hole or close; the kernel keeps it from reuse.
+ */
+#define TDXGMEM_STATE_HWPOISON		_BITUL(2)
 #define TDXGMEM_STATE_QUARANTINED	_BITUL(3)	/* unmap failed: never reused */
 
 /**
