@@ -328,6 +328,58 @@ TEST(fault_vs_punch)
 	EXPECT_EQ(0, tdxgmem_stat("pages"));
 }
 
+struct toucher {
+	volatile unsigned char *p;
+	unsigned int off;
+	int rounds;
+};
+
+static void *toucher(void *arg)
+{
+	struct toucher *t = arg;
+
+	for (int n = 0; n < t->rounds; n++)
+		for (unsigned long i = 0; i < SZ_2M; i += SZ_4K)
+			t->p[i + t->off] = 0x40 + t->off;
+	return NULL;
+}
+
+/*
+ * Threads faulting the same fresh pages at once: every fault but the first
+ * finds the PTE in place; all of them must end up on one page per index.
+ */
+TEST(concurrent_faults_same_pages)
+{
+	int fd = newfile(SZ_2M, SHARED_FLAGS, 12);
+	struct toucher t[4];
+	pthread_t th[4];
+	unsigned char *q;
+
+	ASSERT_LE(0, fd);
+	t[0].p = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, t[0].p);
+	for (int k = 0; k < 4; k++) {
+		t[k].p = t[0].p;
+		t[k].off = 8 * k;
+		t[k].rounds = 20;
+		ASSERT_EQ(0, pthread_create(&th[k], NULL, toucher, &t[k]));
+	}
+	for (int k = 0; k < 4; k++)
+		pthread_join(th[k], NULL);
+	EXPECT_EQ(512, tdxgmem_stat("pages"));
+
+	/* A second mapping sees every thread's byte on every page. */
+	q = mmap(NULL, SZ_2M, PROT_READ, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, q);
+	for (unsigned long i = 0; i < SZ_2M; i += SZ_4K)
+		for (int k = 0; k < 4; k++)
+			ASSERT_EQ(0x40 + 8 * k, q[i + 8 * k]);
+	munmap(q, SZ_2M);
+	munmap((void *)t[0].p, SZ_2M);
+	close(fd);
+	EXPECT_EQ(0, tdxgmem_stat("pages"));
+}
+
 TEST(zz_no_leaks)
 {
 	EXPECT_EQ(0, tdxgmem_stat("files"));
