@@ -60,6 +60,23 @@ bool kvmsim_page_is_zero(struct kvmsim_vm *vm, u64 pfn, unsigned long nr)
 	return zero;
 }
 
+/**
+ * kvmsim_any_hwpoison() - did memory failure hit a page of [@pfn, @pfn + @nr)?
+ * @pfn: first page.
+ * @nr:  number of pages.
+ *
+ * Return: true if some page is PageHWPoison (invalid pfns are not).
+ */
+bool kvmsim_any_hwpoison(u64 pfn, unsigned long nr)
+{
+	unsigned long i;
+
+	for (i = 0; i < nr; i++)
+		if (pfn_valid(pfn + i) && PageHWPoison(pfn_to_page(pfn + i)))
+			return true;
+	return false;
+}
+
 static void kvmsim_check_entry(struct kvmsim_vm *vm,
 			       const struct kvmsim_entry *e)
 {
@@ -77,6 +94,9 @@ static void kvmsim_check_entry(struct kvmsim_vm *vm,
 			return;
 		}
 	}
+	if (e->huge && kvmsim_any_hwpoison(e->pfn, nr))
+		kvmsim_violation(vm, KVMSIM_V_HWPOISON, e->gfn,
+				 "2M entry over a poisoned page");
 }
 
 /**
@@ -86,7 +106,8 @@ static void kvmsim_check_entry(struct kvmsim_vm *vm,
  * @start: first gfn.
  * @end:   one past the last gfn.
  *
- * Congruence and alignment of 2M entries; mapped pages not freed.
+ * Congruence and alignment of 2M entries; mapped pages not freed; no
+ * poisoned page under a 2M entry.
  */
 void kvmsim_check_entries(struct kvmsim_vm *vm, u64 start, u64 end)
 {

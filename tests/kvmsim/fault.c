@@ -48,10 +48,18 @@ static int kvmsim_fault_order(struct kvmsim_vm *vm, struct kvmsim_binding *b,
 			      u64 gfn, u64 pfn, int order)
 {
 	u64 head = gfn & ~KVMSIM_HUGE_MASK;
+	unsigned long nr;
 
 	if (order < 0) {
 		kvmsim_violation(vm, KVMSIM_V_CONTRACT, gfn,
 				 "get_pfn returned a negative max_order");
+		return 0;
+	}
+	/* kvmsim maps at most 2^9 pages: check that much of the block. */
+	nr = 1UL << min(order, KVMSIM_HUGE_ORDER);
+	if (nr > 1 && kvmsim_any_hwpoison(pfn & ~(u64)(nr - 1), nr)) {
+		kvmsim_violation(vm, KVMSIM_V_HWPOISON, gfn,
+				 "get_pfn max_order > 0 over a poisoned page");
 		return 0;
 	}
 	if (order < KVMSIM_HUGE_ORDER)

@@ -130,6 +130,7 @@ extern const struct tdxgmem_client_ops kvmsim_ops;
 void kvmsim_violation(struct kvmsim_vm *vm, enum kvmsim_violation kind,
 		      u64 gfn, const char *what);
 bool kvmsim_page_is_zero(struct kvmsim_vm *vm, u64 pfn, unsigned long nr);
+bool kvmsim_any_hwpoison(u64 pfn, unsigned long nr);
 void kvmsim_check_entries(struct kvmsim_vm *vm, u64 start, u64 end);
 void kvmsim_check_all(struct kvmsim_vm *vm, bool full);
 

@@ -136,6 +136,7 @@ enum kvmsim_violation {
 	KVMSIM_V_UNBALANCED,	/* invalidate_end without begin, or leftover */
 	KVMSIM_V_STALE,		/* get_pfn changed a mapped gfn's pfn */
 	KVMSIM_V_CONTRACT,	/* get_pfn range breaks a guarantee */
+	KVMSIM_V_HWPOISON,	/* huge order or entry over a poisoned page */
 	KVMSIM_V_NR,
 };
 

@@ -1,0 +1,569 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Memory failure on tdxgmem pages. The kernel does not handle them
+ * (memory_failure() says "unhandlable page" and only sets PageHWPoison),
+ * so tdxgmem finds the poison itself: QUERY reports it, no huge order
+ * covers it, get_pfn and mmap faults refuse it, punch frees it. Poison
+ * comes from hwpoison_inject (corrupt-pfn) or MADV_HWPOISON; pfns from
+ * kvmsim (private pages) and /proc/self/pagemap (shared pages).
+ * Needs tdxgmem, kvmsim and hwpoison_inject loaded; root.
+ */
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "dmprobe.h"
+#include "kvmsim.h"
+
+#ifndef MADV_HWPOISON
+#define MADV_HWPOISON	100
+#endif
+#ifndef BUS_MCEERR_AR
+#define BUS_MCEERR_AR	4
+#endif
+
+#define CORRUPT_PFN	"/sys/kernel/debug/hwpoison/corrupt-pfn"
+#define GFN0		0x100000ULL	/* 512-aligned base gfn */
+#define PRIV		TDXGMEM_ATTR_PRIVATE
+#define SHARED_FLAGS	(TDXGMEM_F_MMAP | TDXGMEM_F_INIT_SHARED)
+#define S_POP		TDXGMEM_STATE_POPULATED
+#define S_PRIV_POP	(TDXGMEM_STATE_PRIVATE | TDXGMEM_STATE_POPULATED)
+#define S_POISON	TDXGMEM_STATE_HWPOISON
+
+/* No injector, no test: every poisoning test skips, with the reason. */
+#define POISON_OR_SKIP()						\
+	do {								\
+		if (access(CORRUPT_PFN, W_OK))				\
+			SKIP(return, "no %s (hwpoison_inject not loaded)", \
+			     CORRUPT_PFN);				\
+	} while (0)
+
+#define KVMSIM_OR_SKIP()						\
+	do {								\
+		int vm_ = kvmsim_vm();					\
+		if (vm_ == -ENOENT)					\
+			SKIP(return, "tdxgmem_kvmsim.ko not loaded");	\
+		ASSERT_LE(0, vm_);					\
+		close(vm_);						\
+	} while (0)
+
+/*
+ * Pages this program poisoned (shared with the forked tests) and tdxgmem's
+ * "hwpoison" count at start: zz_no_leaks compares the two.
+ */
+static long long *poisoned;
+static long long hwpoison0;
+
+static void __attribute__((constructor)) baseline(void)
+{
+	poisoned = mmap(NULL, sizeof(*poisoned), PROT_READ | PROT_WRITE,
+			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	hwpoison0 = tdxgmem_stat("hwpoison");
+}
+
+static void count_poisoned(void)
+{
+	if (poisoned != MAP_FAILED)
+		__atomic_add_fetch(poisoned, 1, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * memory_failure() on @pfn through hwpoison_inject; 0 or -errno. The
+ * kernel may fail the write (EBUSY: page left alone) after marking the
+ * page, so callers check the effect, not this.
+ */
+static int poison_pfn(unsigned long long pfn)
+{
+	char buf[32];
+	int fd = open(CORRUPT_PFN, O_WRONLY), n, r;
+
+	if (fd < 0)
+		return -errno;
+	n = snprintf(buf, sizeof(buf), "%llu", pfn);
+	r = write(fd, buf, n) == n ? 0 : -errno;
+	close(fd);
+	count_poisoned();
+	return r;
+}
+
+/* Poison @pfn; log the write's result (EBUSY: the kernel ignored the page). */
+#define POISON(pfn)							\
+	do {								\
+		unsigned long long pfn_ = (pfn);			\
+		int r_ = poison_pfn(pfn_);				\
+		TH_LOG("corrupt-pfn %#llx: %d", pfn_, r_);		\
+	} while (0)
+
+/* pfn of private page @pg, from a kvmsim VM closed again; 0 on error. */
+static unsigned long long private_pfn(int fd, unsigned long long pg)
+{
+	struct kvmsim_fault f = { .pfn = 0 };
+	int vm = kvmsim_vm();
+
+	if (vm < 0)
+		return 0;
+	if (kvmsim_bind(vm, fd, pg, 1, GFN0, NULL) ||
+	    kvmsim_fault(vm, GFN0, KVMSIM_LEVEL_4K, &f))
+		f.pfn = 0;
+	close(vm);
+	return f.pfn;
+}
+
+/* pfn of the page mapped at @addr, from /proc/self/pagemap; 0 if none. */
+static unsigned long long pagemap_pfn(void *addr)
+{
+	unsigned long long e = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &e, sizeof(e), (unsigned long)addr / SZ_4K * sizeof(e)) != sizeof(e))
+		e = 0;
+	close(fd);
+	return (e >> 63) & 1 ? e & ((1ULL << 55) - 1) : 0;
+}
+
+static unsigned int page_state(int fd, unsigned long long pg)
+{
+	struct tdxgmem_extent e;
+
+	return kvmsim_query_page(fd, pg, &e) ? ~0U : e.state;
+}
+
+static int page_map_log2(int fd, unsigned long long pg)
+{
+	struct tdxgmem_extent e;
+
+	return kvmsim_query_page(fd, pg, &e) ? -1 : e.map_log2;
+}
+
+static int convert(int fd, unsigned long long pg, unsigned long long npages,
+		   unsigned long long attrs)
+{
+	struct tdxgmem_attributes a = {
+		.offset = pg * SZ_4K, .size = npages * SZ_4K, .attributes = attrs,
+	};
+
+	return xioctl(fd, TDXGMEM_SET_ATTRIBUTES, &a);
+}
+
+/* What a read in a child saw: no signal and the byte, or the signal. */
+struct touch {
+	int sig;		/* 0 read fine, -1 the child died otherwise */
+	int code;		/* si_code */
+	unsigned long addr;	/* si_addr */
+	unsigned char val;
+};
+
+static int touch_fd = -1;
+
+static void on_sigbus(int sig, siginfo_t *si, void *uc)
+{
+	struct touch t = { sig, si->si_code, (unsigned long)si->si_addr, 0 };
+
+	_exit(write(touch_fd, &t, sizeof(t)) == sizeof(t) ? 0 : 2);
+}
+
+/*
+ * Read *p in a forked child, after dropping its page from the child's
+ * mapping if @dontneed: always a fresh fault, never the caller's PTE.
+ */
+static struct touch child_read(volatile unsigned char *p, int dontneed)
+{
+	struct touch t = { .sig = -1 };
+	int fds[2], status;
+	pid_t pid;
+
+	if (pipe(fds))
+		return t;
+	pid = fork();
+	if (pid == 0) {
+		struct sigaction sa = {
+			.sa_sigaction = on_sigbus, .sa_flags = SA_SIGINFO,
+		};
+		void *page = (void *)((unsigned long)p & ~(SZ_4K - 1));
+
+		touch_fd = fds[1];
+		if (sigaction(SIGBUS, &sa, NULL) ||
+		    (dontneed && madvise(page, SZ_4K, MADV_DONTNEED)))
+			_exit(1);
+		t.sig = 0;
+		t.val = *p;
+		_exit(write(fds[1], &t, sizeof(t)) == sizeof(t) ? 0 : 2);
+	}
+	close(fds[1]);
+	if (pid > 0) {
+		if (read(fds[0], &t, sizeof(t)) != sizeof(t))
+			t.sig = -1;
+		waitpid(pid, &status, 0);
+	}
+	close(fds[0]);
+	return t;
+}
+
+/*
+ * A poisoned page: HWPOISON on top of its state, never mappable; the rest
+ * of its 2 MiB chunk only at 4K; the other chunk still 2 MiB.
+ */
+TEST(query_reports_poison)
+{
+	long long h0 = tdxgmem_stat("hwpoison");
+	struct tdxgmem_extent e[8];
+	unsigned long long pfn;
+	unsigned int nr = 0;
+	int fd;
+
+	POISON_OR_SKIP();
+	KVMSIM_OR_SKIP();
+	fd = kvmsim_file(2 * SZ_2M, 0, 1);
+	ASSERT_LE(0, fd);
+	if (page_map_log2(fd, 0) != 21 || page_map_log2(fd, PAGES_2M) != 21)
+		SKIP(return, "no 2 MiB backing available");
+	pfn = private_pfn(fd, 100);
+	ASSERT_NE(0, pfn);
+	POISON(pfn);
+
+	ASSERT_EQ(0, tdxgmem_query(fd, 0, 2 * SZ_2M, e, 8, &nr, NULL));
+	ASSERT_EQ(4, nr);
+	EXPECT_EQ(0, e[0].offset);
+	EXPECT_EQ(100 * SZ_4K, e[0].size);
+	EXPECT_EQ(S_PRIV_POP, e[0].state);
+	EXPECT_EQ(12, e[0].map_log2);
+	EXPECT_EQ(100 * SZ_4K, e[1].offset);
+	EXPECT_EQ(SZ_4K, e[1].size);
+	EXPECT_EQ(S_PRIV_POP | S_POISON, e[1].state);
+	EXPECT_EQ(0, e[1].map_log2);
+	TH_LOG("poisoned page: backing_log2 %u", e[1].backing_log2);
+	EXPECT_EQ(101 * SZ_4K, e[2].offset);
+	EXPECT_EQ(SZ_2M - 101 * SZ_4K, e[2].size);
+	EXPECT_EQ(S_PRIV_POP, e[2].state);
+	EXPECT_EQ(12, e[2].map_log2);
+	EXPECT_EQ(SZ_2M, e[3].offset);
+	EXPECT_EQ(SZ_2M, e[3].size);
+	EXPECT_EQ(21, e[3].map_log2);
+	/* Asked again: still poisoned, found once. */
+	EXPECT_EQ(S_PRIV_POP | S_POISON, page_state(fd, 100));
+	EXPECT_EQ(12, page_map_log2(fd, 511));
+	EXPECT_EQ(h0 + 1, tdxgmem_stat("hwpoison"));
+	close(fd);
+	EXPECT_TRUE(tdxgmem_no_leaks());
+}
+
+/* get_pfn: -EHWPOISON on the page, order 0 beside it, 2M elsewhere. */
+TEST(get_pfn_ehwpoison)
+{
+	long long h0 = tdxgmem_stat("hwpoison");
+	struct kvmsim_fault f;
+	unsigned long long pfn;
+	int vm, fd;
+
+	POISON_OR_SKIP();
+	KVMSIM_OR_SKIP();
+	fd = kvmsim_file(2 * SZ_2M, 0, 1);
+	ASSERT_LE(0, fd);
+	if (page_map_log2(fd, 0) != 21 || page_map_log2(fd, PAGES_2M) != 21)
+		SKIP(return, "no 2 MiB backing available");
+	pfn = private_pfn(fd, 300);
+	ASSERT_NE(0, pfn);
+	POISON(pfn);
+
+	vm = kvmsim_vm();
+	ASSERT_LE(0, vm);
+	ASSERT_EQ(0, kvmsim_bind(vm, fd, 0, 2 * PAGES_2M, GFN0, NULL));
+	EXPECT_EQ(-EHWPOISON, kvmsim_fault(vm, GFN0 + 300, KVMSIM_LEVEL_4K, NULL));
+	EXPECT_EQ(-EHWPOISON, kvmsim_fault(vm, GFN0 + 300, KVMSIM_LEVEL_2M, NULL));
+	EXPECT_EQ(-ENOENT, kvmsim_lookup(vm, GFN0 + 300, NULL, NULL));
+	ASSERT_EQ(0, kvmsim_fault(vm, GFN0 + 301, KVMSIM_LEVEL_2M, &f));
+	EXPECT_EQ(0, f.max_order);
+	EXPECT_EQ(KVMSIM_LEVEL_4K, f.level);
+	EXPECT_EQ(pfn + 1, f.pfn);
+	ASSERT_EQ(0, kvmsim_fault(vm, GFN0, KVMSIM_LEVEL_2M, &f));
+	EXPECT_EQ(0, f.max_order);
+	EXPECT_EQ(KVMSIM_LEVEL_4K, f.level);
+	/* The other chunk has no poison: still mapped whole. */
+	ASSERT_EQ(0, kvmsim_fault(vm, GFN0 + PAGES_2M + 300, KVMSIM_LEVEL_2M, &f));
+	EXPECT_EQ(9, f.max_order);
+	EXPECT_EQ(KVMSIM_LEVEL_2M, f.level);
+	EXPECT_EQ(0, kvmsim_check(vm));
+	EXPECT_EQ(0, kvmsim_stats(vm).violation[KVMSIM_V_HWPOISON]);
+	EXPECT_EQ(h0 + 1, tdxgmem_stat("hwpoison"));
+	close(vm);
+	close(fd);
+	EXPECT_TRUE(tdxgmem_no_leaks());
+}
+
+/* A fresh fault on a poisoned shared page: SIGBUS, BUS_MCEERR_AR. */
+TEST(mmap_fault_sigbus_mceerr)
+{
+	long long h0 = tdxgmem_stat("hwpoison");
+	volatile unsigned char *p, *q;
+	unsigned long long pfn;
+	struct tdxgmem_extent e;
+	struct touch t;
+	int fd;
+
+	POISON_OR_SKIP();
+	fd = newfile(SZ_2M, SHARED_FLAGS, 0);
+	ASSERT_LE(0, fd);
+	p = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	for (int i = 0; i < 4; i++)
+		p[i * SZ_4K] = 0x10 + i;
+	pfn = pagemap_pfn((void *)(p + SZ_4K));
+	ASSERT_NE(0, pfn);
+	POISON(pfn);
+	ASSERT_EQ(0, kvmsim_query_page(fd, 1, &e));
+	EXPECT_EQ(S_POP | S_POISON, e.state);
+	EXPECT_EQ(0, e.map_log2);
+
+	/* A new mapping. */
+	q = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, q);
+	t = child_read(q + SZ_4K + 5, 0);
+	EXPECT_EQ(SIGBUS, t.sig);
+	EXPECT_EQ(BUS_MCEERR_AR, t.code);
+	EXPECT_EQ((unsigned long)(q + SZ_4K), t.addr & ~(SZ_4K - 1));
+	t = child_read(q, 0);
+	EXPECT_EQ(0, t.sig);
+	EXPECT_EQ(0x10, t.val);
+	t = child_read(q + 2 * SZ_4K, 0);
+	EXPECT_EQ(0, t.sig);
+	EXPECT_EQ(0x12, t.val);
+	/* The old mapping, the page dropped first. */
+	t = child_read(p + SZ_4K, 1);
+	EXPECT_EQ(SIGBUS, t.sig);
+	EXPECT_EQ(BUS_MCEERR_AR, t.code);
+	t = child_read(p + 3 * SZ_4K, 1);
+	EXPECT_EQ(0, t.sig);
+	EXPECT_EQ(0x13, t.val);
+	/* An unpopulated neighbour is allocated as usual. */
+	t = child_read(q + 100 * SZ_4K, 0);
+	EXPECT_EQ(0, t.sig);
+	EXPECT_EQ(0, t.val);
+	EXPECT_EQ(S_POP | S_POISON, page_state(fd, 1));
+	EXPECT_EQ(h0 + 1, tdxgmem_stat("hwpoison"));
+	munmap((void *)q, SZ_2M);
+	munmap((void *)p, SZ_2M);
+	close(fd);
+	EXPECT_TRUE(tdxgmem_no_leaks());
+}
+
+/* MADV_HWPOISON marks the page too, whatever madvise() returns. */
+TEST(madvise_hwpoison)
+{
+	long long h0 = tdxgmem_stat("hwpoison");
+	volatile unsigned char *p;
+	struct touch t;
+	int fd, r;
+
+	POISON_OR_SKIP();
+	fd = newfile(SZ_2M, SHARED_FLAGS, 0);
+	ASSERT_LE(0, fd);
+	p = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	for (int i = 0; i < 4; i++)
+		p[i * SZ_4K] = 0x20 + i;
+	r = madvise((void *)(p + 2 * SZ_4K), SZ_4K, MADV_HWPOISON);
+	count_poisoned();
+	TH_LOG("MADV_HWPOISON: %d (%s)", r, r ? strerror(errno) : "ok");
+	EXPECT_EQ(S_POP | S_POISON, page_state(fd, 2));
+	EXPECT_EQ(0, page_map_log2(fd, 2));
+	EXPECT_EQ(S_POP, page_state(fd, 1));
+	t = child_read(p + 2 * SZ_4K, 1);
+	EXPECT_EQ(SIGBUS, t.sig);
+	EXPECT_EQ(BUS_MCEERR_AR, t.code);
+	t = child_read(p + SZ_4K, 1);
+	EXPECT_EQ(0, t.sig);
+	EXPECT_EQ(0x21, t.val);
+	EXPECT_EQ(h0 + 1, tdxgmem_stat("hwpoison"));
+	munmap((void *)p, SZ_2M);
+	close(fd);
+	EXPECT_TRUE(tdxgmem_no_leaks());
+}
+
+/* Conversion both ways over a poisoned page: it stays poisoned. */
+TEST(convert_keeps_poison)
+{
+	long long h0 = tdxgmem_stat("hwpoison");
+	volatile unsigned char *p;
+	unsigned long long pfn;
+	struct kvmsim_fault f;
+	struct touch t;
+	int vm, fd;
+
+	POISON_OR_SKIP();
+	KVMSIM_OR_SKIP();
+	fd = kvmsim_file(SZ_2M, TDXGMEM_F_MMAP, 1);
+	ASSERT_LE(0, fd);
+	pfn = private_pfn(fd, 10);
+	ASSERT_NE(0, pfn);
+	POISON(pfn);
+	EXPECT_EQ(S_PRIV_POP | S_POISON, page_state(fd, 10));
+	vm = kvmsim_vm();
+	ASSERT_LE(0, vm);
+	ASSERT_EQ(0, kvmsim_bind(vm, fd, 0, PAGES_2M, GFN0, NULL));
+	ASSERT_EQ(0, kvmsim_fault(vm, GFN0 + 9, KVMSIM_LEVEL_2M, &f));
+	EXPECT_EQ(KVMSIM_LEVEL_4K, f.level);
+
+	ASSERT_EQ(0, convert(fd, 0, PAGES_2M, 0));
+	EXPECT_EQ(S_POP | S_POISON, page_state(fd, 10));
+	EXPECT_EQ(0, page_map_log2(fd, 10));
+	EXPECT_EQ(S_POP, page_state(fd, 9));
+	EXPECT_EQ(-ENOENT, kvmsim_lookup(vm, GFN0 + 9, NULL, NULL));
+	/* Shared now: the poisoned page cannot be mapped, the others can. */
+	p = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	t = child_read(p + 10 * SZ_4K, 0);
+	EXPECT_EQ(SIGBUS, t.sig);
+	EXPECT_EQ(BUS_MCEERR_AR, t.code);
+	t = child_read(p + 9 * SZ_4K, 0);
+	EXPECT_EQ(0, t.sig);
+	EXPECT_EQ(0, t.val);
+	munmap((void *)p, SZ_2M);
+
+	ASSERT_EQ(0, convert(fd, 0, PAGES_2M, PRIV));
+	EXPECT_EQ(S_PRIV_POP | S_POISON, page_state(fd, 10));
+	EXPECT_EQ(0, page_map_log2(fd, 10));
+	EXPECT_EQ(S_PRIV_POP, page_state(fd, 9));
+	EXPECT_EQ(12, page_map_log2(fd, 9));
+	EXPECT_EQ(12, page_map_log2(fd, 511));
+	EXPECT_EQ(-EHWPOISON, kvmsim_fault(vm, GFN0 + 10, KVMSIM_LEVEL_2M, NULL));
+	ASSERT_EQ(0, kvmsim_fault(vm, GFN0 + 11, KVMSIM_LEVEL_2M, &f));
+	EXPECT_EQ(0, f.max_order);
+	EXPECT_EQ(KVMSIM_LEVEL_4K, f.level);
+	EXPECT_EQ(0, kvmsim_check(vm));
+	EXPECT_EQ(h0 + 1, tdxgmem_stat("hwpoison"));
+	close(vm);
+	close(fd);
+	EXPECT_TRUE(tdxgmem_no_leaks());
+}
+
+/* Punch frees the poisoned page; allocation brings a new one. */
+TEST(punch_then_reallocate)
+{
+	long long h0 = tdxgmem_stat("hwpoison");
+	unsigned long long pfn, npfn;
+	struct tdxgmem_extent e;
+	int fd;
+
+	POISON_OR_SKIP();
+	KVMSIM_OR_SKIP();
+	fd = kvmsim_file(SZ_2M, 0, 1);
+	ASSERT_LE(0, fd);
+	pfn = private_pfn(fd, 7);
+	ASSERT_NE(0, pfn);
+	POISON(pfn);
+	EXPECT_EQ(S_PRIV_POP | S_POISON, page_state(fd, 7));
+	EXPECT_EQ(512, tdxgmem_stat("pages"));
+
+	ASSERT_EQ(0, kvmsim_punch(fd, 7, 1));
+	EXPECT_EQ(511, tdxgmem_stat("pages"));
+	ASSERT_EQ(0, kvmsim_query_page(fd, 7, &e));
+	EXPECT_EQ(TDXGMEM_STATE_PRIVATE, e.state);
+	EXPECT_EQ(0, e.backing_log2);
+	EXPECT_EQ(0, e.map_log2);
+
+	ASSERT_EQ(0, xfallocate(fd, FALLOC_FL_KEEP_SIZE, 7 * SZ_4K, SZ_4K));
+	EXPECT_EQ(512, tdxgmem_stat("pages"));
+	ASSERT_EQ(0, kvmsim_query_page(fd, 7, &e));
+	EXPECT_EQ(S_PRIV_POP, e.state);
+	EXPECT_EQ(12, e.backing_log2);
+	EXPECT_EQ(12, e.map_log2);
+	npfn = private_pfn(fd, 7);
+	EXPECT_NE(0, npfn);
+	EXPECT_NE(pfn, npfn);
+	EXPECT_EQ(h0 + 1, tdxgmem_stat("hwpoison"));
+	close(fd);
+	EXPECT_TRUE(tdxgmem_no_leaks());
+	EXPECT_EQ(h0 + 1, tdxgmem_stat("hwpoison"));
+}
+
+/*
+ * NO_DIRECT_MAP: punching a poisoned private page frees it without
+ * putting it back in the direct map, and does not quarantine it.
+ */
+TEST(nodm_punch_poisoned)
+{
+	long long h0 = tdxgmem_stat("hwpoison");
+	long long s0 = tdxgmem_stat("dm_poison_skipped");
+	long long q0 = tdxgmem_stat("quarantined");
+	unsigned long long pfn;
+	int fd, r;
+
+	POISON_OR_SKIP();
+	KVMSIM_OR_SKIP();
+	if (caps_mode() == TDXGMEM_DIRECTMAP_NONE)
+		SKIP(return, "no direct-map backend");
+	fd = kvmsim_file(SZ_2M, TDXGMEM_F_NO_DIRECT_MAP, 1);
+	ASSERT_LE(0, fd);
+	pfn = private_pfn(fd, 3);
+	ASSERT_NE(0, pfn);
+	POISON(pfn);
+	EXPECT_EQ(S_PRIV_POP | S_POISON, page_state(fd, 3));
+
+	ASSERT_EQ(0, kvmsim_punch(fd, 3, 1));
+	EXPECT_EQ(s0 + 1, tdxgmem_stat("dm_poison_skipped"));
+	EXPECT_EQ(q0, tdxgmem_stat("quarantined"));
+	EXPECT_EQ(TDXGMEM_STATE_PRIVATE, page_state(fd, 3));
+	EXPECT_EQ(511, tdxgmem_stat("pages"));
+	/* With dmprobe loaded: the poisoned page stayed out of the direct map. */
+	r = probe_readable(pfn);
+	if (r != -ENOENT)
+		EXPECT_EQ(0, r);
+	close(fd);
+	EXPECT_EQ(s0 + 1, tdxgmem_stat("dm_poison_skipped"));
+	EXPECT_EQ(q0, tdxgmem_stat("quarantined"));
+	EXPECT_EQ(h0 + 1, tdxgmem_stat("hwpoison"));
+	EXPECT_TRUE(tdxgmem_no_leaks());
+}
+
+/*
+ * kvmsim's own invariant: tdxgmem is not told of memory failure, so a 2M
+ * mapping made before the poison stays until something invalidates it;
+ * kvmsim's check must flag it. Punching the page splits and unmaps it.
+ */
+TEST(kvmsim_flags_huge_mapping_over_poison)
+{
+	struct kvmsim_fault f;
+	unsigned long long v;
+	int vm, fd;
+
+	POISON_OR_SKIP();
+	KVMSIM_OR_SKIP();
+	fd = kvmsim_file(SZ_2M, 0, 1);
+	ASSERT_LE(0, fd);
+	if (page_map_log2(fd, 0) != 21)
+		SKIP(return, "no 2 MiB backing available");
+	vm = kvmsim_vm();
+	ASSERT_LE(0, vm);
+	ASSERT_EQ(0, kvmsim_bind(vm, fd, 0, PAGES_2M, GFN0, NULL));
+	ASSERT_EQ(0, kvmsim_fault(vm, GFN0, KVMSIM_LEVEL_2M, &f));
+	ASSERT_EQ(KVMSIM_LEVEL_2M, f.level);
+	EXPECT_EQ(0, kvmsim_check(vm));
+	POISON(f.pfn + 50);
+
+	EXPECT_LT(0, kvmsim_check(vm));
+	EXPECT_LE(1, kvmsim_stats(vm).violation[KVMSIM_V_HWPOISON]);
+	/* Every ioctl checks again, so count only once the entry is gone. */
+	ASSERT_EQ(0, kvmsim_punch(fd, 50, 1));
+	EXPECT_EQ(0, kvmsim_stats(vm).mapped_2m);
+	v = kvmsim_stats(vm).violation[KVMSIM_V_HWPOISON];
+	kvmsim_check(vm);
+	EXPECT_EQ(v, kvmsim_stats(vm).violation[KVMSIM_V_HWPOISON]);
+	close(vm);
+	close(fd);
+	EXPECT_TRUE(tdxgmem_no_leaks());
+}
+
+TEST(zz_no_leaks)
+{
+	EXPECT_EQ(0, tdxgmem_stat("files"));
+	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	ASSERT_NE(MAP_FAILED, poisoned);
+	TH_LOG("%lld page(s) poisoned", *poisoned);
+	if (*poisoned)
+		EXPECT_EQ(hwpoison0 + *poisoned, tdxgmem_stat("hwpoison"));
+}
+
+TEST_HARNESS_MAIN
