@@ -19,6 +19,9 @@
 #ifndef MADV_HWPOISON
 #define MADV_HWPOISON	100
 #endif
+#ifndef MADV_SOFT_OFFLINE
+#define MADV_SOFT_OFFLINE	101
+#endif
 #ifndef BUS_MCEERR_AR
 #define BUS_MCEERR_AR	4
 #endif
@@ -377,6 +380,36 @@ TEST(madvise_hwpoison)
 	EXPECT_EQ(0, t.sig);
 	EXPECT_EQ(0x21, t.val);
 	EXPECT_EQ(h0 + 1, tdxgmem_stat("hwpoison"));
+	munmap((void *)p, SZ_2M);
+	close(fd);
+	EXPECT_TRUE(tdxgmem_no_leaks());
+}
+
+/*
+ * Soft offline migrates a page away before poisoning it. tdxgmem pages
+ * never move, so the kernel must refuse and leave the page as it was.
+ */
+TEST(soft_offline_refused)
+{
+	long long h0 = tdxgmem_stat("hwpoison");
+	volatile unsigned char *p;
+	unsigned long long pfn;
+	int fd, r;
+
+	fd = newfile(SZ_2M, SHARED_FLAGS, 0);
+	ASSERT_LE(0, fd);
+	p = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	p[9 * SZ_4K] = 0x77;
+	pfn = pagemap_pfn((void *)(p + 9 * SZ_4K));
+	ASSERT_NE(0, pfn);
+	r = madvise((void *)(p + 9 * SZ_4K), SZ_4K, MADV_SOFT_OFFLINE);
+	TH_LOG("MADV_SOFT_OFFLINE: %d (%s)", r, r ? strerror(errno) : "ok");
+	EXPECT_EQ(-1, r);
+	EXPECT_EQ(pfn, pagemap_pfn((void *)(p + 9 * SZ_4K)));
+	EXPECT_EQ(0x77, p[9 * SZ_4K]);
+	EXPECT_EQ(S_POP, page_state(fd, 9));
+	EXPECT_EQ(h0, tdxgmem_stat("hwpoison"));
 	munmap((void *)p, SZ_2M);
 	close(fd);
 	EXPECT_TRUE(tdxgmem_no_leaks());
