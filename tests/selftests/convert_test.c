@@ -30,20 +30,6 @@ static int convert(int fd, unsigned long long pg, unsigned long long npages,
 	return r;
 }
 
-static unsigned int page_state(int fd, unsigned long long pg)
-{
-	struct tdxgmem_extent e;
-
-	return kvmsim_query_page(fd, pg, &e) ? ~0U : e.state;
-}
-
-static int page_map_log2(int fd, unsigned long long pg)
-{
-	struct tdxgmem_extent e;
-
-	return kvmsim_query_page(fd, pg, &e) ? -1 : e.map_log2;
-}
-
 /* Does touching @p kill a child with SIGBUS? */
 static int child_sigbus(volatile char *p)
 {

@@ -132,4 +132,18 @@ static inline int tdxgmem_no_leaks(void)
 	return tdxgmem_stat("files") == 0 && tdxgmem_stat("pages") == 0;
 }
 
+/* pfn of the page mapped at @addr, from /proc/self/pagemap (root); 0 if none. */
+static inline unsigned long long pagemap_pfn(void *addr)
+{
+	unsigned long long e = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &e, sizeof(e), (unsigned long)addr / SZ_4K * sizeof(e)) != sizeof(e))
+		e = 0;
+	close(fd);
+	return (e >> 63) & 1 ? e & ((1ULL << 55) - 1) : 0;
+}
+
 #endif

@@ -113,34 +113,6 @@ static unsigned long long private_pfn(int fd, unsigned long long pg)
 	return f.pfn;
 }
 
-/* pfn of the page mapped at @addr, from /proc/self/pagemap; 0 if none. */
-static unsigned long long pagemap_pfn(void *addr)
-{
-	unsigned long long e = 0;
-	int fd = open("/proc/self/pagemap", O_RDONLY);
-
-	if (fd < 0)
-		return 0;
-	if (pread(fd, &e, sizeof(e), (unsigned long)addr / SZ_4K * sizeof(e)) != sizeof(e))
-		e = 0;
-	close(fd);
-	return (e >> 63) & 1 ? e & ((1ULL << 55) - 1) : 0;
-}
-
-static unsigned int page_state(int fd, unsigned long long pg)
-{
-	struct tdxgmem_extent e;
-
-	return kvmsim_query_page(fd, pg, &e) ? ~0U : e.state;
-}
-
-static int page_map_log2(int fd, unsigned long long pg)
-{
-	struct tdxgmem_extent e;
-
-	return kvmsim_query_page(fd, pg, &e) ? -1 : e.map_log2;
-}
-
 static int convert(int fd, unsigned long long pg, unsigned long long npages,
 		   unsigned long long attrs)
 {
@@ -149,6 +121,21 @@ static int convert(int fd, unsigned long long pg, unsigned long long npages,
 	};
 
 	return xioctl(fd, TDXGMEM_SET_ATTRIBUTES, &a);
+}
+
+/* A new all-shared 2 MiB file in *@fd, mapped; NULL on error. */
+static volatile unsigned char *shared_2m(int *fd)
+{
+	void *p;
+
+	*fd = newfile(SZ_2M, SHARED_FLAGS, 0);
+	if (*fd < 0)
+		return NULL;
+	p = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE, MAP_SHARED, *fd, 0);
+	if (p != MAP_FAILED)
+		return p;
+	close(*fd);
+	return NULL;
 }
 
 /* What a read in a child saw: no signal and the byte, or the signal. */
@@ -307,10 +294,8 @@ TEST(mmap_fault_sigbus_mceerr)
 	int fd;
 
 	POISON_OR_SKIP();
-	fd = newfile(SZ_2M, SHARED_FLAGS, 0);
-	ASSERT_LE(0, fd);
-	p = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	ASSERT_NE(MAP_FAILED, p);
+	p = shared_2m(&fd);
+	ASSERT_NE(NULL, p);
 	for (int i = 0; i < 4; i++)
 		p[i * SZ_4K] = 0x10 + i;
 	pfn = pagemap_pfn((void *)(p + SZ_4K));
@@ -361,10 +346,8 @@ TEST(madvise_hwpoison)
 	int fd, r;
 
 	POISON_OR_SKIP();
-	fd = newfile(SZ_2M, SHARED_FLAGS, 0);
-	ASSERT_LE(0, fd);
-	p = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	ASSERT_NE(MAP_FAILED, p);
+	p = shared_2m(&fd);
+	ASSERT_NE(NULL, p);
 	for (int i = 0; i < 4; i++)
 		p[i * SZ_4K] = 0x20 + i;
 	r = madvise((void *)(p + 2 * SZ_4K), SZ_4K, MADV_HWPOISON);
@@ -396,10 +379,8 @@ TEST(soft_offline_refused)
 	unsigned long long pfn;
 	int fd, r;
 
-	fd = newfile(SZ_2M, SHARED_FLAGS, 0);
-	ASSERT_LE(0, fd);
-	p = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	ASSERT_NE(MAP_FAILED, p);
+	p = shared_2m(&fd);
+	ASSERT_NE(NULL, p);
 	p[9 * SZ_4K] = 0x77;
 	pfn = pagemap_pfn((void *)(p + 9 * SZ_4K));
 	ASSERT_NE(0, pfn);

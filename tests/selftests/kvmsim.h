@@ -156,4 +156,20 @@ static inline int kvmsim_query_page(int fd, unsigned long long pgoff,
 	return r ? r : (nr == 1 ? 0 : -ENODATA);
 }
 
+/* TDXGMEM_STATE_* of page @pgoff, or ~0 on error. */
+static inline unsigned int page_state(int fd, unsigned long long pgoff)
+{
+	struct tdxgmem_extent e;
+
+	return kvmsim_query_page(fd, pgoff, &e) ? ~0U : e.state;
+}
+
+/* map_log2 of page @pgoff, or -1 on error. */
+static inline int page_map_log2(int fd, unsigned long long pgoff)
+{
+	struct tdxgmem_extent e;
+
+	return kvmsim_query_page(fd, pgoff, &e) ? -1 : e.map_log2;
+}
+
 #endif

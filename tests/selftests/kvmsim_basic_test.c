@@ -397,20 +397,6 @@ TEST(zeroed_on_first_handout)
 	EXPECT_TRUE(tdxgmem_no_leaks());
 }
 
-/* pfn of the page mapped at @addr, from /proc/self/pagemap; 0 if none. */
-static unsigned long long pagemap_pfn(void *addr)
-{
-	unsigned long long e = 0;
-	int fd = open("/proc/self/pagemap", O_RDONLY);
-
-	if (fd < 0)
-		return 0;
-	if (pread(fd, &e, sizeof(e), (unsigned long)addr / SZ_4K * sizeof(e)) != sizeof(e))
-		e = 0;
-	close(fd);
-	return (e >> 63) & 1 ? e & ((1ULL << 55) - 1) : 0;
-}
-
 /*
  * Compaction never moves tdxgmem pages, private (seen through kvmsim) or
  * shared (seen through pagemap): they are not on the LRU and not movable.
