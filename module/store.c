@@ -174,11 +174,21 @@ static unsigned long tdxgmem_chunk_quarantine(struct tdxgmem_chunk *c,
 	return n;
 }
 
+/* Is page @i of @c out of the direct map, and in @only (if given)? */
+static bool tdxgmem_dm_wanted(struct tdxgmem_file *f, struct tdxgmem_chunk *c,
+			      u32 i, const u64 *only)
+{
+	return tdxgmem_page_unmapped(f, c, i) &&
+	       (!only || tdxgmem_bit_test(only, i));
+}
+
 /*
- * Add the pages of [@first, @last) of @c that tdxgmem_page_unmapped() says
- * belong out of the direct map to a zap or restore batch, in physically
- * contiguous runs (a whole contiguous private chunk is one 2 MiB run, so
- * the direct map keeps its 2 MiB leaf). A run that fails is quarantined:
+ * Add the pages of [@first, @last) of @c that tdxgmem_dm_wanted() names to
+ * a zap or restore batch, in physically contiguous runs (a whole
+ * contiguous private chunk is one 2 MiB run, so the direct map keeps its
+ * 2 MiB leaf). @only, if given, limits it to the pages whose state just
+ * changed: the others are where they belong already, and a page zapped
+ * twice would be written back through an address no longer mapped. A run that fails is quarantined:
  * its direct-map state is no longer known, so it is never handed out or
  * freed (DESIGN section 5). Poisoned pages are never restored; they stay
  * out of the direct map, as the kernel's own machine-check handling keeps
@@ -188,17 +198,18 @@ static unsigned long tdxgmem_chunk_quarantine(struct tdxgmem_chunk *c,
  * are quarantined).
  */
 static int tdxgmem_chunk_dm(struct tdxgmem_file *f, struct tdxgmem_chunk *c,
-			    u32 first, u32 last, struct tdxgmem_dm_batch *b)
+			    u32 first, u32 last, const u64 *only,
+			    struct tdxgmem_dm_batch *b)
 {
 	u32 i, end;
 	int ret, err = 0;
 
 	for (i = first; i < last; i = end) {
 		end = i + 1;
-		if (!tdxgmem_page_unmapped(f, c, i))
+		if (!tdxgmem_dm_wanted(f, c, i, only))
 			continue;
 		while (c->bits.contig && end < last &&
-		       tdxgmem_page_unmapped(f, c, end))
+		       tdxgmem_dm_wanted(f, c, end, only))
 			end++;
 		ret = tdxgmem_dm_batch_add(b, tdxgmem_chunk_page(c, i), end - i);
 		if (ret == -EHWPOISON) {
@@ -351,7 +362,8 @@ static int tdxgmem_chunk_fill(struct tdxgmem_file *f, unsigned long idx,
 	if (whole && f->huge && !c->bits.nr_populated &&
 	    tdxgmem_chunk_span(f, idx) == TDXGMEM_CHUNK_PAGES) {
 		if (tdxgmem_chunk_fill_huge(f, c)) {
-			ret = tdxgmem_chunk_dm(f, c, 0, TDXGMEM_CHUNK_PAGES, &b);
+			ret = tdxgmem_chunk_dm(f, c, 0, TDXGMEM_CHUNK_PAGES,
+					       NULL, &b);
 			goto out;
 		}
 		atomic64_inc(&tdxgmem_stats.fallbacks);
@@ -362,7 +374,7 @@ static int tdxgmem_chunk_fill(struct tdxgmem_file *f, unsigned long idx,
 			continue;
 		ret = tdxgmem_chunk_fill_page(f, c, i);
 		if (!ret)
-			ret = tdxgmem_chunk_dm(f, c, i, i + 1, &b);
+			ret = tdxgmem_chunk_dm(f, c, i, i + 1, NULL, &b);
 		if (ret)
 			break;
 	}
@@ -669,7 +681,7 @@ void tdxgmem_store_dm(struct tdxgmem_file *f, pgoff_t start, pgoff_t end,
 	mutex_lock(&f->lock);
 	tdxgmem_for_each_chunk(f, idx, c, start, end) {
 		tdxgmem_chunk_clip(idx, start, end, &first, &last);
-		tdxgmem_chunk_dm(f, c, first, last, &b);
+		tdxgmem_chunk_dm(f, c, first, last, NULL, &b);
 		cond_resched();
 	}
 	mutex_unlock(&f->lock);
@@ -773,15 +785,19 @@ int tdxgmem_store_convert_prepare(struct tdxgmem_file *f, pgoff_t start,
 void tdxgmem_store_convert_commit(struct tdxgmem_file *f, pgoff_t start,
 				  pgoff_t end, bool private, bool zero)
 {
+	u64 changed[TDXGMEM_CHUNK_WORDS];
+	struct tdxgmem_dm_batch b;
 	struct tdxgmem_chunk *c;
 	unsigned long idx;
 	u32 first, last, i;
 
 	lockdep_assert_held_write(&f->inode->i_mapping->invalidate_lock);
+	tdxgmem_dm_batch_begin(&b, false);
 	mutex_lock(&f->lock);
 	tdxgmem_for_each_chunk(f, idx, c, start, end) {
 		tdxgmem_chunk_clip(idx, start, end, &first, &last);
 		tdxgmem_chunk_find_hwpoison(c, first, last);
+		memset(changed, 0, sizeof(changed));
 		for (i = first; i < last; i++) {
 			if (tdxgmem_bit_test(c->bits.private, i) == private)
 				continue;
@@ -790,14 +806,19 @@ void tdxgmem_store_convert_commit(struct tdxgmem_file *f, pgoff_t start,
 			    !tdxgmem_bit_test(c->bits.hwpoison, i))
 				clear_highpage(tdxgmem_chunk_page(c, i));
 			tdxgmem_bits_assign(c->bits.private, i, i + 1, private);
+			tdxgmem_bits_assign(changed, i, i + 1, true);
 		}
+		/*
+		 * Zeroed (or kept) through the direct map: the pages that
+		 * became private may leave it now.
+		 */
+		if (private)
+			tdxgmem_chunk_dm(f, c, first, last, changed, &b);
 		tdxgmem_chunk_trim(f, idx, c);
 		cond_resched();
 	}
 	mutex_unlock(&f->lock);
-	/* Zeroed (or kept) through the direct map: now it may go. */
-	if (private)
-		tdxgmem_store_dm(f, start, end, false);
+	tdxgmem_dm_batch_commit(&b);
 }
 
 /**

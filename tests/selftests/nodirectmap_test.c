@@ -13,10 +13,11 @@
 
 #define NODM	TDXGMEM_F_NO_DIRECT_MAP
 
-static int convert(int fd, unsigned long long pg, unsigned long long attrs)
+static int convert(int fd, unsigned long long pg, unsigned long long npages,
+		   unsigned long long attrs)
 {
 	struct tdxgmem_attributes a = {
-		.offset = pg * SZ_4K, .size = SZ_4K, .attributes = attrs,
+		.offset = pg * SZ_4K, .size = npages * SZ_4K, .attributes = attrs,
 	};
 
 	return xioctl(fd, TDXGMEM_SET_ATTRIBUTES, &a);
@@ -64,12 +65,12 @@ TEST(lifecycle)
 	EXPECT_EQ(0, probe_readable(p + 511));
 
 	/* To shared: back in the direct map; neighbours stay out. */
-	EXPECT_EQ(0, convert(fd, 10, 0));
+	EXPECT_EQ(0, convert(fd, 10, 1, 0));
 	EXPECT_EQ(1, probe_readable(p + 10));
 	EXPECT_EQ(0, probe_readable(p + 9));
 	EXPECT_EQ(0, probe_readable(p + 11));
 	/* And private again: out again. */
-	EXPECT_EQ(0, convert(fd, 10, TDXGMEM_ATTR_PRIVATE));
+	EXPECT_EQ(0, convert(fd, 10, 1, TDXGMEM_ATTR_PRIVATE));
 	EXPECT_EQ(0, probe_readable(p + 10));
 
 	/* Punched: freed, so back in the direct map. */
@@ -87,6 +88,42 @@ TEST(lifecycle)
 	EXPECT_EQ(1, probe_readable(p + 511));
 	EXPECT_EQ(tdxgmem_stat("dm_zapped_pages") - z0,
 		  tdxgmem_stat("dm_restored_pages") - r0);
+}
+
+/*
+ * Converting a mixed range to private zaps only the pages that change: the
+ * rest are out already, and zapping one twice would write it back through
+ * an address that is no longer mapped (a fault on real CPUs).
+ */
+TEST(mixed_range_to_private)
+{
+	long long z0 = tdxgmem_stat("dm_zapped_pages");
+	long long r0 = tdxgmem_stat("dm_restored_pages");
+	struct kvmsim_fault f;
+	int fd, vm;
+
+	if (caps_mode() == TDXGMEM_DIRECTMAP_NONE)
+		SKIP(return, "no direct-map backend");
+	fd = kvmsim_file(SZ_2M, NODM, 1);
+	ASSERT_LE(0, fd);
+	vm = kvmsim_vm();
+	ASSERT_LE(0, vm);
+	ASSERT_EQ(0, kvmsim_bind(vm, fd, 0, 512, 0, NULL));
+	ASSERT_EQ(0, kvmsim_fault(vm, 0, KVMSIM_LEVEL_4K, &f));
+	close(vm);
+	EXPECT_EQ(z0 + 512, tdxgmem_stat("dm_zapped_pages"));
+
+	ASSERT_EQ(0, convert(fd, 10, 4, 0));
+	EXPECT_EQ(r0 + 4, tdxgmem_stat("dm_restored_pages"));
+	ASSERT_EQ(0, convert(fd, 0, 64, TDXGMEM_ATTR_PRIVATE));
+	EXPECT_EQ(z0 + 516, tdxgmem_stat("dm_zapped_pages"));
+	for (int i = 9; i < 15; i++)
+		EXPECT_EQ(0, probe_readable(f.pfn + i));
+
+	close(fd);
+	EXPECT_EQ(z0 + 516, tdxgmem_stat("dm_zapped_pages"));
+	EXPECT_EQ(r0 + 516, tdxgmem_stat("dm_restored_pages"));
+	EXPECT_EQ(1, probe_readable(f.pfn + 11));
 }
 
 /* Shared pages of a NO_DIRECT_MAP file, and plain files, stay mapped. */
