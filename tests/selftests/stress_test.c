@@ -78,6 +78,7 @@ struct stress {
 	int fd, vm;
 	volatile unsigned long *map;
 	int bad;	/* failures seen; every thread stops at the first */
+	bool dmprobe;	/* tdxgmem_dmprobe.ko is loaded */
 };
 
 struct worker {
@@ -505,6 +506,15 @@ static void final_sweep(struct __test_metadata *_metadata, struct stress *s)
 		if (k >= 0)
 			TH_LOG("page %llu word %ld holds %#lx", pg, k, v);
 		ASSERT_EQ(-1, k);
+		/* Shared now: every page must be back in the direct map. */
+		if (s->dmprobe) {
+			unsigned long long pfn = pagemap_pfn((void *)(s->map + pg * WORDS));
+
+			ASSERT_NE(0, pfn);
+			if (probe_readable(pfn) != 1)
+				TH_LOG("page %llu (pfn %#llx) not in the direct map", pg, pfn);
+			ASSERT_EQ(1, probe_readable(pfn));
+		}
 	}
 }
 
@@ -549,6 +559,7 @@ static void stress(struct __test_metadata *_metadata, unsigned long long flags)
 	if (s.vm == -ENOENT)
 		SKIP(return, "tdxgmem_kvmsim.ko not loaded");
 	ASSERT_LE(0, s.vm);
+	s.dmprobe = !access(DMPROBE_DIR "probe", W_OK);
 	s.fd = newfile(FSIZE, TDXGMEM_F_MMAP | flags, 21);
 	ASSERT_LE(0, s.fd);
 	map = mmap(NULL, FSIZE, PROT_READ | PROT_WRITE, MAP_SHARED, s.fd, 0);
