@@ -119,9 +119,7 @@ void kvmsim_check_entries(struct kvmsim_vm *vm, u64 start, u64 end)
 	if (start >= end)
 		return;
 	xa_for_each_range(&vm->sept, idx, v, start, end - 1) {
-		e.gfn = idx;
-		e.pfn = xa_to_value(v) >> 1;
-		e.huge = xa_to_value(v) & 1;
+		kvmsim_decode(idx, v, &e);
 		kvmsim_check_entry(vm, &e);
 	}
 }
@@ -166,10 +164,7 @@ static int kvmsim_snapshot(struct kvmsim_vm *vm, struct kvmsim_snapshot *s)
 	xa_for_each(&vm->sept, idx, v) {
 		if (s->nr == cap)
 			break;
-		s->e[s->nr].gfn = idx;
-		s->e[s->nr].pfn = xa_to_value(v) >> 1;
-		s->e[s->nr].huge = xa_to_value(v) & 1;
-		s->nr++;
+		kvmsim_decode(idx, v, &s->e[s->nr++]);
 	}
 	return 0;
 }

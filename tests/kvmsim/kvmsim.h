@@ -110,6 +110,7 @@ long kvmsim_access(struct kvmsim_vm *vm, struct kvmsim_access *a);
 struct kvmsim_binding *kvmsim_find_binding(struct kvmsim_vm *vm, u64 gfn);
 
 /* sept.c, all under mmu_lock */
+void kvmsim_decode(u64 gfn, void *v, struct kvmsim_entry *e);
 bool kvmsim_sept_lookup(struct kvmsim_vm *vm, u64 gfn, struct kvmsim_entry *e);
 int kvmsim_sept_map(struct kvmsim_vm *vm, const struct kvmsim_entry *e);
 int kvmsim_sept_split(struct kvmsim_vm *vm, u64 gfn);

@@ -13,7 +13,8 @@ static void *kvmsim_encode(u64 pfn, bool huge)
 	return xa_mk_value((pfn << 1) | huge);
 }
 
-static void kvmsim_decode(u64 gfn, void *v, struct kvmsim_entry *e)
+/* The entry of @gfn from its xarray value @v (see struct kvmsim_vm.sept). */
+void kvmsim_decode(u64 gfn, void *v, struct kvmsim_entry *e)
 {
 	unsigned long x = xa_to_value(v);
 
