@@ -9,10 +9,12 @@
  * To shared: check (quarantined pages refuse) -> consumers split around
  * the range (may fail: nothing changed) -> consumers and userspace unmap ->
  * zero unless PRESERVE -> mark shared.
- * To private: userspace unmaps (consumers never map shared pages, so they
- * have nothing to split or unmap) -> a page still referenced elsewhere
- * (a pin, I/O in flight) fails the call with -EAGAIN -> zero unless
- * PRESERVE -> mark private.
+ * To private: userspace and consumers unmap the range's shared mappings
+ * (TDXGMEM_INVAL_TO_PRIVATE; consumers keep their private mappings, and
+ * have no huge shared ones to split) -> a page a consumer failed to unmap
+ * refuses (-EIO), a page still referenced elsewhere (a pin, I/O in
+ * flight) fails the call with -EAGAIN -> zero unless PRESERVE -> mark
+ * private.
  * All or nothing: every check precedes the first change of state.
  */
 #include <linux/fs.h>
@@ -57,7 +59,7 @@ static int tdxgmem_to_private(struct tdxgmem_file *f, pgoff_t start,
 	ret = tdxgmem_store_convert_prepare(f, start, end, true, false, bad, &nr);
 	if (ret || !nr)
 		return ret;
-	tdxgmem_unmap_user(f, start, end);
+	tdxgmem_invalidate(f, start, end, TDXGMEM_INVAL_TO_PRIVATE);
 	ret = tdxgmem_store_convert_prepare(f, start, end, true, true, bad, &nr);
 	if (ret)
 		return ret;

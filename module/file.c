@@ -33,26 +33,29 @@
  * fail: then nothing has changed), the direct map of a NO_DIRECT_MAP file's
  * private pages comes back (not for UNBIND: the pages stay private),
  * userspace mappings are zapped, and consumers unmap the range (pages they
- * fail to unmap are quarantined).
+ * fail to unmap are quarantined). A conversion to private (TO_PRIVATE)
+ * neither splits nor restores: only shared mappings go, and consumers map
+ * shared pages at 4 KiB only.
  *
  * Return: 0, or a consumer's split error (-ENOMEM).
  */
 int tdxgmem_invalidate(struct tdxgmem_file *f, pgoff_t start, pgoff_t end,
 		       enum tdxgmem_inval_reason reason)
 {
+	bool to_private = reason == TDXGMEM_INVAL_TO_PRIVATE;
 	int ret;
 
 	lockdep_assert_held_write(&f->inode->i_mapping->invalidate_lock);
 	if (start >= end)
 		return 0;
-	ret = tdxgmem_bindings_split(f, start, end);
+	ret = to_private ? 0 : tdxgmem_bindings_split(f, start, end);
 	if (ret)
 		return ret;
 	/*
 	 * Pages about to be freed or shared get their direct map back before
 	 * consumers unmap them: TDX resets removed pages through it.
 	 */
-	if (reason != TDXGMEM_INVAL_UNBIND)
+	if (reason != TDXGMEM_INVAL_UNBIND && !to_private)
 		tdxgmem_store_dm(f, start, end, true);
 	tdxgmem_unmap_user(f, start, end);
 	tdxgmem_bindings_invalidate(f, start, end, reason);

@@ -94,13 +94,20 @@ static void kvmsim_invalidate_begin(void *client, u64 start, u64 end,
 	}
 	vm->inval_seq++;
 
-	kvmsim_check_straddle(vm, start);
-	kvmsim_check_straddle(vm, end);
 	kvmsim_check_entries(vm, start & ~KVMSIM_HUGE_MASK,
 			     (end | KVMSIM_HUGE_MASK) + 1);
-	kvmsim_sept_zap(vm, start, end);
+	/*
+	 * To private: only shared mappings go, and kvmsim maps private pages
+	 * only; its mappings (and their data) stay, and no split preceded.
+	 */
+	b->inval_keeps_private = reason == TDXGMEM_INVAL_TO_PRIVATE;
+	if (!b->inval_keeps_private) {
+		kvmsim_check_straddle(vm, start);
+		kvmsim_check_straddle(vm, end);
+		kvmsim_sept_zap(vm, start, end);
+	}
 
-	if (reason != TDXGMEM_INVAL_UNBIND)
+	if (reason != TDXGMEM_INVAL_UNBIND && !b->inval_keeps_private)
 		kvmsim_written_clear(b, start, end);
 	mutex_unlock(&vm->mmu_lock);
 }
@@ -113,7 +120,7 @@ static int kvmsim_invalidate_end(void *client, u64 start, u64 end)
 
 	mutex_lock(&vm->mmu_lock);
 	kvmsim_check_range(b, start, end);
-	if (kvmsim_sept_any(vm, start, end)) {
+	if (!b->inval_keeps_private && kvmsim_sept_any(vm, start, end)) {
 		kvmsim_violation(vm, KVMSIM_V_SURVIVED, start,
 				 "mapping survived its invalidation");
 		kvmsim_sept_zap(vm, start, end);

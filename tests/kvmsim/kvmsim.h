@@ -45,6 +45,8 @@ struct kvmsim_vm;
  * @base_gfn: first gfn.
  * @npages:   number of gfns.
  * @node:     in kvmsim_vm.bindings.
+ * @inval_keeps_private: the invalidation in progress is a conversion to
+ *            private, which leaves private mappings alone; under mmu_lock.
  */
 struct kvmsim_binding {
 	struct kvmsim_vm *vm;
@@ -55,6 +57,7 @@ struct kvmsim_binding {
 	u64 base_gfn;
 	u64 npages;
 	struct list_head node;
+	bool inval_keeps_private;
 };
 
 /**

@@ -168,13 +168,13 @@ struct kvmsim_stats {
 	__u64 split_calls;
 	__u64 splits;
 	__u64 invalidations;
-	__u64 inval_reason[4];
+	__u64 inval_reason[5];
 	__u64 inval_end_errors;
 	__u64 mapped_4k;
 	__u64 mapped_2m;
 	__u64 failed_injections;
 	__u64 zero_checks;
-	__u64 reserved[8];
+	__u64 reserved[7];
 };
 
 /**

@@ -101,7 +101,7 @@ static void add_stats(int vm)
 	total.invalidations += s.invalidations;
 	total.zero_checks += s.zero_checks;
 	total.violations += s.violations;
-	for (int k = 0; k < 4; k++)
+	for (int k = 0; k < 5; k++)
 		total.inval_reason[k] += s.inval_reason[k];
 }
 

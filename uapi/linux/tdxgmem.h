@@ -121,13 +121,15 @@ struct tdxgmem_create {
  * wanted state are left alone (a no-op range succeeds). Contents of the
  * populated pages that change are zeroed unless PRESERVE is asked. To
  * private: the range is unmapped from every process first (a later access
- * gets SIGBUS). To shared: KVM consumers split and unmap first.
+ * gets SIGBUS), and KVM consumers unmap their mappings of its shared
+ * pages. To shared: KVM consumers split and unmap first.
  * All or nothing: on any error no page of the range changed state; the
  * call may be retried.
  * Errors: -EINVAL bad range, attributes, flags or reserved;
  *         -EAGAIN a page is still referenced outside tdxgmem (pinned by
  *         GUP, a pipe, I/O in flight), retry when released;
- *         -EIO a page is quarantined (a consumer failed to unmap it);
+ *         -EIO a page is quarantined (a consumer failed to unmap it,
+ *         now or earlier);
  *         -ENOMEM a consumer could not split its mapping, or no memory
  *         for tdxgmem's own tracking.
  */
