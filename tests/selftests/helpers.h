@@ -95,6 +95,27 @@ static inline int newfile(unsigned long long size, unsigned long long flags,
 	return fd;
 }
 
+/*
+ * TDXGMEM_SET_ATTRIBUTES on pages [@pg, @pg + @npages); *@err_pg (if not
+ * NULL) gets error_offset in pages. Returns 0 or -errno.
+ */
+static inline int tdxgmem_convert_pages(int fd, unsigned long long pg,
+					unsigned long long npages,
+					unsigned long long attrs,
+					unsigned long long flags,
+					unsigned long long *err_pg)
+{
+	struct tdxgmem_attributes a = {
+		.offset = pg * SZ_4K, .size = npages * SZ_4K,
+		.attributes = attrs, .flags = flags,
+	};
+	int r = xioctl(fd, TDXGMEM_SET_ATTRIBUTES, &a);
+
+	if (err_pg)
+		*err_pg = a.error_offset / SZ_4K;
+	return r;
+}
+
 /* fallocate() that returns -errno on failure, 0 otherwise. */
 static inline int xfallocate(int fd, int mode, unsigned long long off,
 			     unsigned long long len)
