@@ -39,7 +39,8 @@ static int tdxgmem_create_check(const struct tdxgmem_create *req)
 	if (memchr_inv(req->pad, 0, sizeof(req->pad)) ||
 	    memchr_inv(req->reserved, 0, sizeof(req->reserved)))
 		return -EINVAL;
-	if (tdxgmem_check_size(req->size, tdxgmem_max_file_size))
+	if (tdxgmem_check_size(req->size,
+			       tdxgmem_size_limit(READ_ONCE(tdxgmem_max_file_size))))
 		return -EINVAL;
 	if (req->flags & ~TDXGMEM_F_ALL)
 		return -EINVAL;

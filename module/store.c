@@ -842,8 +842,21 @@ u64 tdxgmem_store_describe(struct tdxgmem_file *f, pgoff_t start, pgoff_t end,
 				     (pgoff_t)(idx + 1) << TDXGMEM_CHUNK_SHIFT,
 				     end);
 		struct tdxgmem_chunk *c = xa_load(&f->chunks, idx);
+		unsigned long next_idx = idx;
 		pgoff_t next;
 
+		/*
+		 * Absent chunks up to the next present one are one run: a
+		 * sparse file of any size answers in one step.
+		 */
+		if (!c) {
+			if (xa_find_after(&f->chunks, &next_idx,
+					  (end - 1) >> TDXGMEM_CHUNK_SHIFT,
+					  XA_PRESENT))
+				cend = (pgoff_t)next_idx << TDXGMEM_CHUNK_SHIFT;
+			else
+				cend = end;
+		}
 		/* The whole chunk: one poisoned page lowers its map_log2. */
 		if (c)
 			tdxgmem_chunk_find_hwpoison(c, 0, TDXGMEM_CHUNK_PAGES);

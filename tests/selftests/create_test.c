@@ -119,6 +119,85 @@ TEST_F(create, max_size_ok)
 	close(fd);
 }
 
+#define MAX_FILE_SIZE	"/sys/module/tdxgmem/parameters/max_file_size"
+#define SIZE_TOP	((1ULL << 63) - SZ_4K)	/* largest page-aligned loff_t */
+
+static int write_param(const char *val)
+{
+	int fd = open(MAX_FILE_SIZE, O_WRONLY), r;
+
+	if (fd < 0)
+		return -errno;
+	r = write(fd, val, strlen(val)) < 0 ? -errno : 0;
+	close(fd);
+	return r;
+}
+
+/* Changes max_file_size; the teardown puts the old value back. */
+FIXTURE(param) {
+	char old[32];
+};
+
+FIXTURE_SETUP(param)
+{
+	int fd = open(MAX_FILE_SIZE, O_RDONLY);
+	ssize_t n;
+
+	ASSERT_LE(0, fd);
+	n = read(fd, self->old, sizeof(self->old) - 1);
+	close(fd);
+	ASSERT_LT(0, n);
+	self->old[n] = '\0';
+}
+
+FIXTURE_TEARDOWN(param)
+{
+	EXPECT_EQ(0, write_param(self->old));
+}
+
+/* max_file_size=0: no limit but the largest file offset, as documented. */
+TEST_F(param, max_file_size_zero_no_limit)
+{
+	struct tdxgmem_caps caps = {};
+	struct tdxgmem_extent e[2];
+	struct tdxgmem_attributes a = { .size = SZ_4K };
+	unsigned int nr = 0;
+	unsigned long long next = 0;
+	struct stat st;
+	int dev = tdxgmem_open_dev(), fd;
+
+	ASSERT_LE(0, dev);
+	ASSERT_EQ(0, write_param("0"));
+	ASSERT_EQ(0, xioctl(dev, TDXGMEM_GET_CAPS, &caps));
+	EXPECT_EQ(SIZE_TOP, caps.max_file_size);
+	EXPECT_EQ(-EINVAL, tdxgmem_create(dev, SIZE_TOP + SZ_4K, 0, 0));
+	fd = tdxgmem_create(dev, SIZE_TOP, 0, 0);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, fstat(fd, &st));
+	EXPECT_EQ(SIZE_TOP, st.st_size);
+	/* The last page works like any other; QUERY of it all is one step. */
+	EXPECT_EQ(0, xfallocate(fd, FALLOC_FL_KEEP_SIZE, SIZE_TOP - SZ_4K, SZ_4K));
+	a.offset = SIZE_TOP - 2 * SZ_4K;
+	EXPECT_EQ(0, xioctl(fd, TDXGMEM_SET_ATTRIBUTES, &a));
+	ASSERT_EQ(0, tdxgmem_query(fd, 0, ~0ULL & ~(SZ_4K - 1), e, 2, &nr, &next));
+	EXPECT_EQ(2, nr);
+	EXPECT_EQ(SIZE_TOP - 2 * SZ_4K, e[0].size);
+	EXPECT_EQ(TDXGMEM_STATE_PRIVATE, e[0].state);
+	EXPECT_EQ(0, e[1].state);
+	EXPECT_EQ(SIZE_TOP - SZ_4K, next);
+	EXPECT_EQ(0, xfallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				0, SIZE_TOP));
+	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	close(fd);
+	/* Any value above the largest offset means the same. */
+	ASSERT_EQ(0, write_param("18446744073709551615"));
+	memset(&caps, 0, sizeof(caps));
+	ASSERT_EQ(0, xioctl(dev, TDXGMEM_GET_CAPS, &caps));
+	EXPECT_EQ(SIZE_TOP, caps.max_file_size);
+	EXPECT_EQ(-EINVAL, tdxgmem_create(dev, ~0ULL & ~(SZ_4K - 1), 0, 0));
+	close(dev);
+}
+
 TEST_F(create, flags)
 {
 	unsigned long long ok[] = { 0, TDXGMEM_F_MMAP,

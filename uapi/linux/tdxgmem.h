@@ -45,7 +45,8 @@ enum tdxgmem_directmap_mode {
  * @directmap_mode:  enum tdxgmem_directmap_mode in force.
  * @supported_flags: TDXGMEM_F_* bits that TDXGMEM_CREATE accepts here.
  * @page_sizes:      bitmask of backing page sizes (1 << 12 | 1 << 21 | ...).
- * @max_file_size:   largest size TDXGMEM_CREATE accepts, in bytes.
+ * @max_file_size:   largest size TDXGMEM_CREATE accepts, in bytes (at most
+ *                   2^63 - 4 KiB, the largest page-aligned file offset).
  * @reserved:        zero.
  *
  * The caller passes the struct zeroed; any non-zero field -> -EINVAL.
