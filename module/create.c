@@ -99,6 +99,7 @@ static struct file *tdxgmem_file_create(const struct tdxgmem_create *req)
 
 	/* vfs_fallocate() only serves regular files and block devices. */
 	inode->i_mode |= S_IFREG;
+	inode->i_op = &tdxgmem_file_iops;
 	inode->i_blkbits = PAGE_SHIFT;
 	i_size_write(inode, req->size);
 	/* Pages are never in the page cache; say so anyway for the mm. */

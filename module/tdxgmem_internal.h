@@ -57,6 +57,7 @@ long tdxgmem_create_ioctl(void __user *argp);
 
 /* file.c */
 extern const struct file_operations tdxgmem_file_fops;
+extern const struct inode_operations tdxgmem_file_iops;
 int tdxgmem_invalidate(struct tdxgmem_file *f, pgoff_t start, pgoff_t end,
 		       enum tdxgmem_inval_reason reason);
 

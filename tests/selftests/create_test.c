@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* TDXGMEM_CREATE: every rule, bad inputs, and what the new fd looks like. */
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/resource.h>
 #include <sys/uio.h>
 
@@ -68,10 +69,61 @@ TEST_F(create, fstat)
 		ASSERT_EQ(0, fstat(fd, &st));
 		EXPECT_EQ(sizes[i], st.st_size);
 		EXPECT_EQ(4096, st.st_blksize);
-		/* 7.x anon inodes hide the file type from stat (6.12: S_IFREG). */
-		EXPECT_TRUE(S_ISREG(st.st_mode) || !(st.st_mode & S_IFMT));
+		/* A regular file on every kernel, as guest_memfd. */
+		EXPECT_EQ(S_IFREG | 0600, st.st_mode);
+		EXPECT_EQ(1, st.st_nlink);
 		close(fd);
 	}
+}
+
+/* statx sees the same; the type is reported, as for any regular file. */
+TEST_F(create, statx)
+{
+	int fd = tdxgmem_create(self->dev, SZ_2M, 0, 0);
+	struct statx sx;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &sx));
+	EXPECT_TRUE(sx.stx_mask & STATX_TYPE);
+	EXPECT_EQ(S_IFREG | 0600, sx.stx_mode);
+	EXPECT_EQ(SZ_2M, sx.stx_size);
+	close(fd);
+}
+
+/*
+ * Size, mode, owner and times are fixed: every setattr path fails with
+ * -EINVAL (as guest_memfd) and changes nothing. 6.12's anon inodes let
+ * ftruncate() resize the file.
+ */
+TEST_F(create, setattr_refused)
+{
+	struct timespec ts[2] = { { 1, 0 }, { 1, 0 } };
+	int fd = tdxgmem_create(self->dev, SZ_2M, TDXGMEM_F_MMAP, 0);
+	struct stat st0, st;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, fstat(fd, &st0));
+	EXPECT_EQ(-1, ftruncate(fd, 1ULL << 40));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ftruncate(fd, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ftruncate(fd, SZ_2M));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, fchmod(fd, 0644));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, fchown(fd, 1, 1));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, futimens(fd, ts));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, futimens(fd, NULL));
+	EXPECT_EQ(EINVAL, errno);
+	ASSERT_EQ(0, fstat(fd, &st));
+	EXPECT_EQ(SZ_2M, st.st_size);
+	EXPECT_EQ(st0.st_mode, st.st_mode);
+	EXPECT_EQ(st0.st_uid, st.st_uid);
+	EXPECT_EQ(st0.st_mtim.tv_sec, st.st_mtim.tv_sec);
+	EXPECT_EQ(st0.st_mtim.tv_nsec, st.st_mtim.tv_nsec);
+	close(fd);
 }
 
 TEST_F(create, each_file_own_inode)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* fallocate(): allocate, punch, bad modes and ranges, counters. */
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 #include "kselftest_harness.h"
 #include "helpers.h"
@@ -214,6 +215,49 @@ TEST(punch_keeps_attributes_private)
 	EXPECT_EQ(TDXGMEM_STATE_PRIVATE, query_state(fd, SZ_4K));
 	EXPECT_EQ(TDXGMEM_STATE_PRIVATE | TDXGMEM_STATE_POPULATED,
 		  query_state(fd, 0));
+	close(fd);
+}
+
+static int ts_after(struct timespec a, struct timespec b)
+{
+	return a.tv_sec > b.tv_sec || (a.tv_sec == b.tv_sec && a.tv_nsec > b.tv_nsec);
+}
+
+/* stat after the clock moved on (the file times are jiffy-grained). */
+static struct stat stat_later(int fd)
+{
+	struct stat st = {};
+
+	usleep(20000);
+	fstat(fd, &st);
+	return st;
+}
+
+/*
+ * A successful allocate or punch changes mtime and ctime, as on
+ * guest_memfd; a failed one changes nothing.
+ */
+TEST(times_on_change)
+{
+	int fd = newfile(SZ_2M, 0, 0);
+	struct stat a, b;
+
+	ASSERT_LE(0, fd);
+	a = stat_later(fd);
+	ASSERT_EQ(0, xfallocate(fd, KEEP, 0, SZ_4K));
+	b = stat_later(fd);
+	EXPECT_TRUE(ts_after(b.st_mtim, a.st_mtim));
+	EXPECT_TRUE(ts_after(b.st_ctim, a.st_ctim));
+	ASSERT_EQ(0, xfallocate(fd, PUNCH, 0, SZ_4K));
+	a = stat_later(fd);
+	EXPECT_TRUE(ts_after(a.st_mtim, b.st_mtim));
+	EXPECT_TRUE(ts_after(a.st_ctim, b.st_ctim));
+	EXPECT_EQ(-EINVAL, xfallocate(fd, KEEP, 0, SZ_2M + SZ_4K));
+	EXPECT_EQ(-EOPNOTSUPP, xfallocate(fd, 0, 0, SZ_4K));
+	b = stat_later(fd);
+	EXPECT_EQ(a.st_mtim.tv_sec, b.st_mtim.tv_sec);
+	EXPECT_EQ(a.st_mtim.tv_nsec, b.st_mtim.tv_nsec);
+	EXPECT_EQ(a.st_ctim.tv_nsec, b.st_ctim.tv_nsec);
 	close(fd);
 }
 
