@@ -43,19 +43,6 @@ static enum tdxgmem_directmap_mode tdxgmem_dm_mode = TDXGMEM_DIRECTMAP_NONE;
 static struct tdxgmem_dm_resolved tdxgmem_dm_fns;
 
 /*
- * The functions are exported to the test module only (tests/dmprobe), so it
- * can drive them on its own pages before the store uses them. Kernels with
- * EXPORT_SYMBOL_FOR_MODULES (6.18+) enforce that; on older ones the
- * GPL_FOR_MODULES variant, where it exists, is a plain namespace that any
- * module may import, so a GPL export is used there.
- */
-#ifdef EXPORT_SYMBOL_FOR_MODULES
-#define TDXGMEM_DM_EXPORT(sym)	EXPORT_SYMBOL_FOR_MODULES(sym, "tdxgmem_dmprobe")
-#else
-#define TDXGMEM_DM_EXPORT(sym)	EXPORT_SYMBOL_GPL(sym)
-#endif
-
-/*
  * Fault injection for the tests (debugfs tdxgmem/fail_directmap): the next
  * N changes fail as a CPA failure would, before touching anything.
  * Debian's kernels have no CONFIG_FAULT_INJECTION to build this on.
