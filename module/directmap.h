@@ -103,10 +103,10 @@ bool tdxgmem_dm_available(void);
  * * 0 - the whole range is out of the direct map.
  * * -EOPNOTSUPP - no backend (see tdxgmem_dm_available()); nothing changed.
  * * -EINVAL - @nr is 0 or the range is not in the direct map; nothing changed.
- * * -ENOMEM (or another CPA error) - the change failed and was rolled back:
- *   the whole range is in the direct map again, as before the call. The
- *   pages are safe to free, but must not be handed out as "not in the
- *   direct map".
+ * * -ENOMEM (or another CPA error, never -EIO) - the change failed and was
+ *   rolled back: the range is in the direct map again as before the call,
+ *   but for pages marked HWPoison, which stay out. The pages are safe to
+ *   free, but must not be handed out as "not in the direct map".
  * * -EIO - the change failed and so did the rollback: the state of the range
  *   is unknown. Quarantine the pages: never free them, never hand them out.
  */

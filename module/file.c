@@ -105,7 +105,7 @@ static long tdxgmem_punch_hole(struct tdxgmem_file *f, loff_t offset,
 	filemap_invalidate_lock(mapping);
 	ret = tdxgmem_invalidate(f, start, end, TDXGMEM_INVAL_PUNCH);
 	if (!ret)
-		tdxgmem_store_punch(f, start, end);
+		ret = tdxgmem_store_punch(f, start, end);
 	filemap_invalidate_unlock(mapping);
 	return ret;
 }

@@ -81,6 +81,7 @@ long tdxgmem_query_ioctl(struct tdxgmem_file *f, void __user *argp);
 
 /* directmap.c */
 extern atomic_t tdxgmem_dm_fail_next;
+extern atomic_t tdxgmem_dm_fail_skip;
 int tdxgmem_directmap_init(void);
 enum tdxgmem_directmap_mode tdxgmem_directmap_mode(void);
 const char *tdxgmem_directmap_name(void);

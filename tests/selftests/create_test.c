@@ -38,7 +38,7 @@ TEST_F(create, basic)
 
 	ASSERT_LE(0, fd);
 	EXPECT_EQ(files + 1, tdxgmem_stat("files"));
-	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	EXPECT_EQ(0, tdxgmem_pages());
 	close(fd);
 	EXPECT_EQ(files, tdxgmem_stat("files"));
 }
@@ -167,7 +167,7 @@ TEST_F(create, max_size_ok)
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, fstat(fd, &st));
 	EXPECT_EQ(self->caps.max_file_size, st.st_size);
-	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	EXPECT_EQ(0, tdxgmem_pages());
 	close(fd);
 }
 
@@ -239,7 +239,7 @@ TEST_F(param, max_file_size_zero_no_limit)
 	EXPECT_EQ(SIZE_TOP - SZ_4K, next);
 	EXPECT_EQ(0, xfallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 				0, SIZE_TOP));
-	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	EXPECT_EQ(0, tdxgmem_pages());
 	close(fd);
 	/* Any value above the largest offset means the same. */
 	ASSERT_EQ(0, write_param("18446744073709551615"));
@@ -395,7 +395,7 @@ TEST_F(create, no_read_write)
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(-1, writev(fd, &iov, 1));
 	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	EXPECT_EQ(0, tdxgmem_pages());
 	close(fd);
 }
 
@@ -424,7 +424,7 @@ TEST_F(create, survives_device_close)
 	ASSERT_EQ(0, fstat(fd, &st));
 	EXPECT_EQ(SZ_2M, st.st_size);
 	EXPECT_EQ(0, xfallocate(fd, FALLOC_FL_KEEP_SIZE, 0, SZ_2M));
-	EXPECT_EQ(512, tdxgmem_stat("pages"));
+	EXPECT_EQ(512, tdxgmem_pages());
 	close(fd);
 	self->dev = dev2 = tdxgmem_open_dev();
 	ASSERT_LE(0, dev2);
@@ -433,7 +433,7 @@ TEST_F(create, survives_device_close)
 TEST(zz_no_leaks)
 {
 	EXPECT_EQ(0, tdxgmem_stat("files"));
-	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	EXPECT_EQ(0, tdxgmem_pages());
 }
 
 TEST_HARNESS_MAIN

@@ -110,7 +110,7 @@ TEST_F(memcg, limit_gives_enomem)
 	EXPECT_GE(32LL << 20, read_ll(CG "/memory.peak"));
 	EXPECT_LE(16LL << 20, read_ll(CG "/memory.peak"));	/* it did fill */
 	EXPECT_EQ(oom0, vmstat("oom_kill"));
-	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	EXPECT_EQ(0, tdxgmem_pages());
 }
 
 TEST_HARNESS_MAIN

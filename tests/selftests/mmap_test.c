@@ -63,12 +63,12 @@ TEST(shared_read_write)
 	ASSERT_LE(0, fd);
 	p = mmap(NULL, 2 * SZ_2M, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	ASSERT_NE(MAP_FAILED, p);
-	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	EXPECT_EQ(0, tdxgmem_pages());
 	for (unsigned long i = 0; i < n; i += 512)
 		ASSERT_EQ(0, p[i]);	/* zeroed */
 	for (unsigned long i = 0; i < n; i++)
 		p[i] = i * 2654435761UL;
-	EXPECT_EQ(1024, tdxgmem_stat("pages"));
+	EXPECT_EQ(1024, tdxgmem_pages());
 	/* A second mapping of the same file sees the same pages. */
 	q = mmap(NULL, 2 * SZ_2M, PROT_READ, MAP_SHARED, fd, 0);
 	ASSERT_NE(MAP_FAILED, q);
@@ -76,9 +76,9 @@ TEST(shared_read_write)
 		ASSERT_EQ(i * 2654435761UL, q[i]);
 	munmap(q, 2 * SZ_2M);
 	munmap(p, 2 * SZ_2M);
-	EXPECT_EQ(1024, tdxgmem_stat("pages"));
+	EXPECT_EQ(1024, tdxgmem_pages());
 	close(fd);
-	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	EXPECT_EQ(0, tdxgmem_pages());
 }
 
 TEST(mapping_outlives_fd)
@@ -95,7 +95,7 @@ TEST(mapping_outlives_fd)
 	EXPECT_EQ(7, p[0]);
 	munmap(p, SZ_2M);
 	EXPECT_EQ(0, tdxgmem_stat("files"));
-	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	EXPECT_EQ(0, tdxgmem_pages());
 }
 
 TEST(pipe_and_file_io)
@@ -142,7 +142,7 @@ TEST(pipe_and_file_io)
 	ASSERT_EQ(len, vmsplice(pfd[1], &iov, 1, 0));
 	/* Punch while the pipe still holds the pages: no crash. */
 	ASSERT_EQ(0, xfallocate(fd, PUNCH, 0, SZ_2M));
-	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	EXPECT_EQ(0, tdxgmem_pages());
 	ASSERT_EQ(len, read(pfd[0], dst, len));
 	EXPECT_EQ(0, memcmp(dst, src, len));	/* the old pages */
 	EXPECT_EQ(0, p[SZ_4K]);			/* the file: a hole */
@@ -152,7 +152,7 @@ TEST(pipe_and_file_io)
 	free(dst);
 	munmap(p, SZ_2M);
 	close(fd);
-	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	EXPECT_EQ(0, tdxgmem_pages());
 }
 
 TEST(gup_process_vm_readv)
@@ -274,14 +274,14 @@ TEST(punch_zaps)
 	ASSERT_NE(MAP_FAILED, p);
 	for (unsigned long i = 0; i < 2 * SZ_2M; i += SZ_4K)
 		p[i] = 0x5a;
-	EXPECT_EQ(1024, tdxgmem_stat("pages"));
+	EXPECT_EQ(1024, tdxgmem_pages());
 	ASSERT_EQ(0, xfallocate(fd, PUNCH, SZ_4K, SZ_4K));
-	EXPECT_EQ(1023, tdxgmem_stat("pages"));
+	EXPECT_EQ(1023, tdxgmem_pages());
 	EXPECT_EQ(0x5a, p[0]);
 	EXPECT_EQ(0, p[SZ_4K]);
 	EXPECT_EQ(0x5a, p[2 * SZ_4K]);
 	ASSERT_EQ(0, xfallocate(fd, PUNCH, 0, 2 * SZ_2M));
-	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	EXPECT_EQ(0, tdxgmem_pages());
 	for (unsigned long i = 0; i < 2 * SZ_2M; i += SZ_4K)
 		ASSERT_EQ(0, p[i]);
 	munmap((void *)p, 2 * SZ_2M);
@@ -320,12 +320,12 @@ TEST(fault_vs_punch)
 	pthread_join(t, NULL);
 	/* After a final punch every page must read back as zero. */
 	ASSERT_EQ(0, xfallocate(r.fd, PUNCH, 0, SZ_2M));
-	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	EXPECT_EQ(0, tdxgmem_pages());
 	for (unsigned long i = 0; i < SZ_2M; i += 16 * SZ_4K)
 		ASSERT_EQ(0, p[i]);
 	munmap((void *)p, SZ_2M);
 	close(r.fd);
-	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	EXPECT_EQ(0, tdxgmem_pages());
 }
 
 struct toucher {
@@ -366,7 +366,7 @@ TEST(concurrent_faults_same_pages)
 	}
 	for (int k = 0; k < 4; k++)
 		pthread_join(th[k], NULL);
-	EXPECT_EQ(512, tdxgmem_stat("pages"));
+	EXPECT_EQ(512, tdxgmem_pages());
 
 	/* A second mapping sees every thread's byte on every page. */
 	q = mmap(NULL, SZ_2M, PROT_READ, MAP_SHARED, fd, 0);
@@ -377,13 +377,13 @@ TEST(concurrent_faults_same_pages)
 	munmap(q, SZ_2M);
 	munmap((void *)t[0].p, SZ_2M);
 	close(fd);
-	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	EXPECT_EQ(0, tdxgmem_pages());
 }
 
 TEST(zz_no_leaks)
 {
 	EXPECT_EQ(0, tdxgmem_stat("files"));
-	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	EXPECT_EQ(0, tdxgmem_pages());
 }
 
 TEST_HARNESS_MAIN
