@@ -100,6 +100,8 @@ long tdxgmem_convert_ioctl(struct tdxgmem_file *f, void __user *argp)
 	else
 		ret = tdxgmem_to_shared(f, start, end,
 					!(a.flags & TDXGMEM_CONVERT_PRESERVE), &bad);
+	if (ret)
+		tdxgmem_store_convert_abort(f, start, end);
 	filemap_invalidate_unlock(mapping);
 
 	if (ret == -EAGAIN || ret == -EIO) {

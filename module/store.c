@@ -759,10 +759,11 @@ static int tdxgmem_chunk_convert_check(struct tdxgmem_chunk *c, pgoff_t base,
  * @bad:        out: with -EAGAIN or -EIO, the first page that cannot change.
  * @nr:         out: how many pages would change.
  *
- * Also sets up the chunk state tdxgmem_store_convert_commit() will need,
- * so that the commit can only fail in the direct map. Changes nothing
- * visible. Called with the
- * invalidate lock held for write.
+ * Also sets up the chunk state tdxgmem_store_convert_commit() will need
+ * (charged to the file's memcg, as all its memory), so that the commit
+ * can only fail in the direct map. Changes nothing visible; if the
+ * conversion does not go ahead, tdxgmem_store_convert_abort() drops that
+ * state again. Called with the invalidate lock held for write.
  *
  * Return: 0; -EAGAIN a page is referenced elsewhere; -EIO a page is
  * quarantined; -ENOMEM.
@@ -771,35 +772,63 @@ int tdxgmem_store_convert_prepare(struct tdxgmem_file *f, pgoff_t start,
 				  pgoff_t end, bool private, bool check_pins,
 				  pgoff_t *bad, unsigned long *nr)
 {
-	unsigned long idx;
+	unsigned long idx, last_idx = (end - 1) >> TDXGMEM_CHUNK_SHIFT;
+	struct mem_cgroup *old;
+	struct tdxgmem_chunk *c;
 	u32 first, last;
 	int ret = 0;
 
 	lockdep_assert_held_write(&f->inode->i_mapping->invalidate_lock);
 	*nr = 0;
+	old = set_active_memcg(f->memcg);
 	mutex_lock(&f->lock);
-	for (idx = start >> TDXGMEM_CHUNK_SHIFT;
-	     idx <= (end - 1) >> TDXGMEM_CHUNK_SHIFT; idx++) {
-		struct tdxgmem_chunk *c = xa_load(&f->chunks, idx);
-
-		tdxgmem_chunk_clip(idx, start, end, &first, &last);
-		if (!c) {
-			if (f->init_private == private)
-				continue;
-			c = tdxgmem_chunk_get(f, idx);
-			if (IS_ERR(c)) {
-				ret = PTR_ERR(c);
-				break;
-			}
+	for (idx = start >> TDXGMEM_CHUNK_SHIFT; idx <= last_idx; idx++) {
+		/* Absent chunks already @private need nothing: skip them. */
+		c = f->init_private == private ?
+		    xa_find(&f->chunks, &idx, last_idx, XA_PRESENT) :
+		    tdxgmem_chunk_get(f, idx);
+		if (!c)
+			break;
+		if (IS_ERR(c)) {
+			ret = PTR_ERR(c);
+			break;
 		}
+		tdxgmem_chunk_clip(idx, start, end, &first, &last);
 		ret = tdxgmem_chunk_convert_check(c, (pgoff_t)idx << TDXGMEM_CHUNK_SHIFT,
 						  first, last, private,
 						  check_pins, bad, nr);
 		if (ret)
 			break;
+		cond_resched();
 	}
 	mutex_unlock(&f->lock);
+	set_active_memcg(old);
 	return ret;
+}
+
+/**
+ * tdxgmem_store_convert_abort() - a conversion of [@start, @end) failed.
+ * @f:     the file.
+ * @start: first page.
+ * @end:   one past the last page.
+ *
+ * Drops the chunk state tdxgmem_store_convert_prepare() set up that says
+ * nothing an absent chunk would not. Called with the invalidate lock held
+ * for write.
+ */
+void tdxgmem_store_convert_abort(struct tdxgmem_file *f, pgoff_t start,
+				 pgoff_t end)
+{
+	struct tdxgmem_chunk *c;
+	unsigned long idx;
+
+	lockdep_assert_held_write(&f->inode->i_mapping->invalidate_lock);
+	mutex_lock(&f->lock);
+	tdxgmem_for_each_chunk(f, idx, c, start, end) {
+		tdxgmem_chunk_trim(f, idx, c);
+		cond_resched();
+	}
+	mutex_unlock(&f->lock);
 }
 
 /* Pages of [@first, @last) of @c whose attribute is not @private yet. */

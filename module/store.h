@@ -77,6 +77,8 @@ int tdxgmem_store_get_pfn(struct tdxgmem_file *f, pgoff_t index, bool alloc,
 int tdxgmem_store_convert_prepare(struct tdxgmem_file *f, pgoff_t start,
 				  pgoff_t end, bool private, bool check_pins,
 				  pgoff_t *bad, unsigned long *nr);
+void tdxgmem_store_convert_abort(struct tdxgmem_file *f, pgoff_t start,
+				 pgoff_t end);
 int tdxgmem_store_convert_commit(struct tdxgmem_file *f, pgoff_t start,
 				 pgoff_t end, bool private, bool zero,
 				 pgoff_t *bad);
