@@ -748,40 +748,17 @@ static int tdxgmem_chunk_convert_check(struct tdxgmem_chunk *c, pgoff_t base,
 	return 0;
 }
 
-/**
- * tdxgmem_store_convert_prepare() - can [@start, @end) become @private?
- * @f:          the file.
- * @start:      first page.
- * @end:        one past the last page, at most f->nr_pages.
- * @private:    the attribute wanted.
- * @check_pins: fail pages referenced by anybody but tdxgmem (pins, I/O);
- *              meaningful once userspace mappings are gone.
- * @bad:        out: with -EAGAIN or -EIO, the first page that cannot change.
- * @nr:         out: how many pages would change.
- *
- * Also sets up the chunk state tdxgmem_store_convert_commit() will need
- * (charged to the file's memcg, as all its memory), so that the commit
- * can only fail in the direct map. Changes nothing visible; if the
- * conversion does not go ahead, tdxgmem_store_convert_abort() drops that
- * state again. Called with the invalidate lock held for write.
- *
- * Return: 0; -EAGAIN a page is referenced elsewhere; -EIO a page is
- * quarantined; -ENOMEM.
- */
-int tdxgmem_store_convert_prepare(struct tdxgmem_file *f, pgoff_t start,
-				  pgoff_t end, bool private, bool check_pins,
-				  pgoff_t *bad, unsigned long *nr)
+/* Check (and set up) every chunk of a conversion; file.lock held. */
+static int tdxgmem_convert_walk(struct tdxgmem_file *f, pgoff_t start,
+				pgoff_t end, bool private, bool check_pins,
+				pgoff_t *bad, unsigned long *nr)
 {
 	unsigned long idx, last_idx = (end - 1) >> TDXGMEM_CHUNK_SHIFT;
-	struct mem_cgroup *old;
 	struct tdxgmem_chunk *c;
 	u32 first, last;
 	int ret = 0;
 
-	lockdep_assert_held_write(&f->inode->i_mapping->invalidate_lock);
 	*nr = 0;
-	old = set_active_memcg(f->memcg);
-	mutex_lock(&f->lock);
 	for (idx = start >> TDXGMEM_CHUNK_SHIFT; idx <= last_idx; idx++) {
 		/* Absent chunks already @private need nothing: skip them. */
 		c = f->init_private == private ?
@@ -801,7 +778,51 @@ int tdxgmem_store_convert_prepare(struct tdxgmem_file *f, pgoff_t start,
 			break;
 		cond_resched();
 	}
+	return ret;
+}
+
+/**
+ * tdxgmem_store_convert_prepare() - can [@start, @end) become @private?
+ * @f:          the file.
+ * @start:      first page.
+ * @end:        one past the last page, at most f->nr_pages.
+ * @private:    the attribute wanted.
+ * @check_pins: fail pages referenced by anybody but tdxgmem (pins, I/O);
+ *              meaningful once userspace mappings are gone. References
+ *              the kernel drops when asked (per-CPU mlock batches) are
+ *              drained first.
+ * @bad:        out: with -EAGAIN or -EIO, the first page that cannot change.
+ * @nr:         out: how many pages would change.
+ *
+ * Also sets up the chunk state tdxgmem_store_convert_commit() will need
+ * (charged to the file's memcg, as all its memory), so that the commit
+ * can only fail in the direct map. Changes nothing visible; if the
+ * conversion does not go ahead, tdxgmem_store_convert_abort() drops that
+ * state again. Called with the invalidate lock held for write.
+ *
+ * Return: 0; -EAGAIN a page is referenced elsewhere; -EIO a page is
+ * quarantined; -ENOMEM.
+ */
+int tdxgmem_store_convert_prepare(struct tdxgmem_file *f, pgoff_t start,
+				  pgoff_t end, bool private, bool check_pins,
+				  pgoff_t *bad, unsigned long *nr)
+{
+	struct mem_cgroup *old;
+	int ret;
+
+	lockdep_assert_held_write(&f->inode->i_mapping->invalidate_lock);
+	old = set_active_memcg(f->memcg);
+	mutex_lock(&f->lock);
+	ret = tdxgmem_convert_walk(f, start, end, private, check_pins, bad, nr);
 	mutex_unlock(&f->lock);
+	/* The kernel's own references go when asked; look again then. */
+	if (ret == -EAGAIN) {
+		tdxgmem_drain_lru_caches();
+		mutex_lock(&f->lock);
+		ret = tdxgmem_convert_walk(f, start, end, private, check_pins,
+					   bad, nr);
+		mutex_unlock(&f->lock);
+	}
 	set_active_memcg(old);
 	return ret;
 }

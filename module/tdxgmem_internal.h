@@ -63,6 +63,9 @@ int tdxgmem_invalidate(struct tdxgmem_file *f, pgoff_t start, pgoff_t end,
 
 void tdxgmem_unmap_user(struct tdxgmem_file *f, pgoff_t start, pgoff_t end);
 
+/* pins.c */
+void tdxgmem_drain_lru_caches(void);
+
 /* convert.c */
 long tdxgmem_convert_ioctl(struct tdxgmem_file *f, void __user *argp);
 
