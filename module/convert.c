@@ -46,8 +46,7 @@ static int tdxgmem_to_shared(struct tdxgmem_file *f, pgoff_t start,
 		tdxgmem_store_dm(f, start, end, false);
 		return ret;
 	}
-	tdxgmem_store_convert_commit(f, start, end, false, zero);
-	return 0;
+	return tdxgmem_store_convert_commit(f, start, end, false, zero, bad);
 }
 
 static int tdxgmem_to_private(struct tdxgmem_file *f, pgoff_t start,
@@ -63,8 +62,7 @@ static int tdxgmem_to_private(struct tdxgmem_file *f, pgoff_t start,
 	ret = tdxgmem_store_convert_prepare(f, start, end, true, true, bad, &nr);
 	if (ret)
 		return ret;
-	tdxgmem_store_convert_commit(f, start, end, true, zero);
-	return 0;
+	return tdxgmem_store_convert_commit(f, start, end, true, zero, bad);
 }
 
 /**
@@ -74,7 +72,8 @@ static int tdxgmem_to_private(struct tdxgmem_file *f, pgoff_t start,
  *
  * Return: 0; -EFAULT; -EINVAL bad request or range; -EAGAIN a page is
  * referenced elsewhere (error_offset says which); -EIO a page is
- * quarantined (error_offset says which); -ENOMEM.
+ * quarantined (error_offset says which); -ENOMEM (also: the kernel could
+ * not take a NO_DIRECT_MAP file's pages out of the direct map).
  */
 long tdxgmem_convert_ioctl(struct tdxgmem_file *f, void __user *argp)
 {
@@ -103,6 +102,8 @@ long tdxgmem_convert_ioctl(struct tdxgmem_file *f, void __user *argp)
 	else
 		ret = tdxgmem_to_shared(f, start, end,
 					!(a.flags & TDXGMEM_CONVERT_PRESERVE), &bad);
+	if (ret)
+		tdxgmem_store_convert_abort(f, start, end);
 	filemap_invalidate_unlock(mapping);
 
 	if (ret == -EAGAIN || ret == -EIO) {
