@@ -114,7 +114,6 @@ struct kvmsim_entry {
 	bool shared;
 };
 
-
 /* vm.c */
 int kvmsim_create_vm(void);
 

@@ -13,6 +13,7 @@
 #ifndef _UAPI_TDXGMEM_KVMSIM_H
 #define _UAPI_TDXGMEM_KVMSIM_H
 
+#include <linux/const.h>
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
@@ -61,7 +62,7 @@ struct kvmsim_unbind {
 };
 
 /* A shared access (struct kvmsim_fault.flags, struct kvmsim_lookup.flags). */
-#define KVMSIM_FAULT_SHARED	(1U << 0)
+#define KVMSIM_FAULT_SHARED	_BITUL(0)
 
 /**
  * struct kvmsim_fault - KVMSIM_FAULT: a guest fault at @gfn.
