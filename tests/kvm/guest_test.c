@@ -40,8 +40,10 @@ static const char *skip_reason;
 /* A failed call: print the VMM's explanation and leave the test. */
 #define REQUIRE(cond) do {						\
 	if (!(cond)) {							\
-		printf("#   %s:%d: REQUIRE(%s) failed: %s\n", __FILE__,	\
-		       __LINE__, #cond, cur ? cur->err : "");		\
+		if (!skip_reason)					\
+			printf("#   %s:%d: REQUIRE(%s) failed: %s\n",	\
+			       __FILE__, __LINE__, #cond,		\
+			       cur ? cur->err : "");			\
 		tap_cur_failed = 1;					\
 		goto out;						\
 	}								\
@@ -84,9 +86,13 @@ static struct vmm *new_vm(uint64_t size, struct vmm_mem **mem)
 	cur = vm;
 	m = vmm_mem_new(vm, backend, size);
 	if (!m || vmm_mem_map(m, DATA_GPA, 0, size) || vmm_start(vm)) {
+		static char why[VMM_ERR_LEN];
+
 		printf("#   setup: %s\n", vm->err);
-		if (!m && strstr(vm->err, "not written yet"))
-			skip_reason = vm->err;
+		if (!m && strstr(vm->err, "not written yet")) {
+			snprintf(why, sizeof(why), "%s", vm->err);
+			skip_reason = why;
+		}
 		vmm_destroy(vm);
 		cur = NULL;
 		return NULL;
