@@ -4,13 +4,20 @@
  * private memory, guest-requested conversions, memory-fault exits, punch
  * while the vCPU is live, KVM's mapping-size stats, and memory back at its
  * baseline once the fds are closed and the VM is gone. Run inside the test
- * VM with kvm + kvm-amd loaded (scripts/check kvm-7.3).
+ * VM with kvm + kvm-amd loaded (scripts/check kvm-7.3); tdxgmem needs the
+ * patched KVM of patches/kvm/ and tdxgmem.ko loaded.
  *
  *   guest_test [-b BACKEND] [-M MIB]
  *     -b  gmem (default) or tdxgmem
  *     -M  size of the baseline test's region (default 64 MiB)
+ *
+ * With tdxgmem, $TDXGMEM_KO names tdxgmem.ko: the last test unloads the
+ * module once no memslot is bound to it, and loads it again from there.
  */
 #include <getopt.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <linux/kvm_para.h>
 
 #include "tests/selftests/helpers.h"
@@ -140,6 +147,21 @@ static uint64_t host_check(const void *p, uint64_t gpa, uint64_t size, uint64_t 
 	return ~0ULL;
 }
 
+/* Does reading @p kill a child with SIGBUS (a private page of tdxgmem)? */
+static bool host_sigbus(const void *p)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		(void)*(volatile const char *)p;
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return false;
+	return WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS;
+}
+
 /* 0 if the guest sees the tagged pattern (or zeroes for pattern 0) over the range. */
 static int verify(struct vmm *vm, uint64_t gpa, uint64_t size, uint64_t pattern)
 {
@@ -192,9 +214,14 @@ TEST(private_memory)
 	CHECK_EQ(guest_verify(vm, DATA_GPA, REGION, 0x1111, GUEST_F_TAG, &bad, &found), 1);
 	CHECK_HEX(bad, DATA_GPA);
 	CHECK_HEX(found, 0x5a5a0000f00d0000ULL ^ DATA_GPA);
-	/* gmem's shared view is other memory; TODO(tdxgmem): SIGBUS there. */
+	/*
+	 * gmem's shared view is other memory; tdxgmem's is the same file,
+	 * whose private pages the VMM cannot touch.
+	 */
 	if (backend == &vmm_mem_gmem)
 		CHECK(zero(vmm_mem_hva(vm, DATA_GPA), REGION));
+	else
+		CHECK(host_sigbus(vmm_mem_hva(vm, DATA_GPA + REGION - SZ_4K)));
 out:
 	end_vm(vm);
 }
@@ -242,6 +269,8 @@ TEST(guest_conversion)
 		CHECK_EQ(verify(vm, gpa, size, 0), 0);
 		if (backend == &vmm_mem_gmem)	/* private: no host view elsewhere */
 			CHECK(zero(hva, size));
+		else				/* the same page, now private */
+			CHECK(host_sigbus(hva));
 		OK(guest_write(vm, gpa, size, p1, GUEST_F_TAG));
 	}
 	CHECK_EQ(verify(vm, DATA_GPA, REGION, p1), 0);
@@ -350,6 +379,76 @@ out:
 	end_vm(vm);
 }
 
+/* A lazy VMM: the guest's request only changes its access kind... */
+static int lazy_map_gpa(struct vmm *vm, uint64_t gpa, uint64_t size, bool private)
+{
+	return vmm_set_attributes(vm, gpa, size, private);
+}
+
+/* ... and the memory follows on the exit an access of the other kind makes. */
+static int fault_convert_memory(struct vmm *vm, const struct vmm_fault *f)
+{
+	uint64_t off;
+	struct vmm_mem *m = vmm_mem_find(vm, f->gpa, &off);
+	int r;
+
+	if (!m)
+		return vmm_fail(vm, EINVAL, "memory fault at %#llx outside the regions",
+				(unsigned long long)f->gpa);
+	r = vmm_tdxgmem_set_memory(m, off, f->size, f->private);
+	return r ? r : VMM_RESUME;
+}
+
+/*
+ * tdxgmem: an access whose kind does not match the page's state in
+ * tdxgmem exits with KVM_EXIT_MEMORY_FAULT (private flag = the access's
+ * kind, exact gpa and size); the VMM converts the memory and the access
+ * completes, both ways. The shared page's data is what the VMM reads
+ * through its mapping of the file, and the page is private (SIGBUS there)
+ * and zeroed once converted back.
+ */
+TEST(wrong_kind_converts)
+{
+	const uint64_t p1 = 0x1a1a000000000000ULL, p2 = 0x2b2b000000000000ULL;
+	const uint64_t page = DATA_GPA + SZ_2M + 3 * SZ_4K;
+	struct vmm *vm;
+	unsigned long n;
+	int64_t ret;
+
+	if (backend != &vmm_mem_tdxgmem) {
+		skip_reason = "tdxgmem only: a guest_memfd region never faults for its kind";
+		return;
+	}
+	vm = new_vm(REGION, NULL);
+	REQUIRE(vm);
+	OK(guest_write(vm, DATA_GPA, REGION, p1, GUEST_F_TAG));
+	vm->on_map_gpa = lazy_map_gpa;
+	vm->on_memory_fault = fault_convert_memory;
+	n = vm->nr_memory_faults;
+
+	OK(guest_map_gpa(vm, page, 1, KVM_MAP_GPA_RANGE_DECRYPTED, &ret));
+	CHECK_EQ(ret, 0);
+	CHECK_EQ(vm->nr_memory_faults, n);		/* nothing touched yet */
+	OK(guest_write(vm, page, SZ_4K, p2, GUEST_F_TAG));
+	CHECK_EQ(vm->nr_memory_faults, n + 1);
+	CHECK_HEX(vm->last_fault.gpa, page);
+	CHECK_HEX(vm->last_fault.size, SZ_4K);
+	CHECK_EQ(vm->last_fault.private, false);
+	CHECK_HEX(host_check(vmm_mem_hva(vm, page), page, SZ_4K, p2), ~0ULL);
+
+	OK(guest_map_gpa(vm, page, 1, KVM_MAP_GPA_RANGE_ENCRYPTED, &ret));
+	CHECK_EQ(ret, 0);
+	CHECK_EQ(verify(vm, page, SZ_4K, 0), 0);	/* converted, zeroed */
+	CHECK_EQ(vm->nr_memory_faults, n + 2);
+	CHECK_HEX(vm->last_fault.gpa, page);
+	CHECK_EQ(vm->last_fault.private, true);
+	CHECK(host_sigbus(vmm_mem_hva(vm, page)));
+	CHECK_EQ(verify(vm, DATA_GPA, SZ_2M + 3 * SZ_4K, p1), 0);
+	CHECK_EQ(verify(vm, page + SZ_4K, DATA_GPA + REGION - page - SZ_4K, p1), 0);
+out:
+	end_vm(vm);
+}
+
 /*
  * Punch-hole of private memory while the vCPU has it mapped: KVM drops
  * exactly those mappings (gmem: pages_4k), the guest's next access reads
@@ -360,17 +459,25 @@ TEST(punch_live)
 	const uint64_t p = 0x7e7e000000000000ULL, hole = DATA_GPA + SZ_2M + SZ_1G / 1024;
 	const uint64_t hole_size = SZ_1G / 1024;	/* 1 MiB inside the second chunk */
 	struct vmm *vm = new_vm(REGION, NULL);
-	int64_t before, after;
+	int64_t before, after, m2_before, m2_after;
 
 	REQUIRE(vm);
 	OK(guest_write(vm, DATA_GPA, REGION, p, GUEST_F_TAG));
 	before = vmm_stat(vm, "pages_4k");
+	m2_before = vmm_stat(vm, "pages_2m");
 	OK(vmm_mem_punch(vm, hole, hole_size));
 	after = vmm_stat(vm, "pages_4k");
-	printf("#   pages_4k %lld -> %lld over the punch\n", (long long)before,
-	       (long long)after);
-	if (!backend_huge)
+	m2_after = vmm_stat(vm, "pages_2m");
+	printf("#   pages_4k %lld -> %lld, pages_2m %lld -> %lld over the punch\n",
+	       (long long)before, (long long)after, (long long)m2_before,
+	       (long long)m2_after);
+	if (!backend_huge) {
 		CHECK_EQ(before - after, hole_size / SZ_4K);
+	} else {
+		/* The chunk's 2M entry is split first, then the hole zapped. */
+		CHECK_EQ(m2_before - m2_after, 1);
+		CHECK_EQ(after - before, SZ_2M / SZ_4K - hole_size / SZ_4K);
+	}
 	CHECK_EQ(verify(vm, hole, hole_size, 0), 0);
 	CHECK_EQ(verify(vm, DATA_GPA, hole - DATA_GPA, p), 0);
 	CHECK_EQ(verify(vm, hole + hole_size, DATA_GPA + REGION - hole - hole_size, p), 0);
@@ -401,6 +508,9 @@ static struct counts counts(struct vmm *vm, const char *when)
  * (the guest touches the shared page), then once that page is private
  * again and re-faulted. Upstream guest_memfd maps everything at 4 KiB: the
  * counts move by exactly the pages touched, zapped and re-faulted.
+ * tdxgmem: one 2M entry per chunk; the conversion splits that chunk's
+ * entry alone (511 private 4K entries stay, the shared page adds one),
+ * and the chunk is one 2M entry again once whole and re-faulted.
  */
 TEST(mapping_sizes)
 {
@@ -427,9 +537,10 @@ TEST(mapping_sizes)
 		/* 2M entries for every whole private chunk. */
 		CHECK_EQ(c1.m2 - c0.m2, REGION / SZ_2M);
 		CHECK_EQ(c1.k4, c0.k4);
-		/* TODO(issue 10): the demotion at c2 and the re-promotion at c3. */
-		(void)c2;
-		(void)c3;
+		CHECK_EQ(c2.m2, c1.m2 - 1);
+		CHECK_EQ(c2.k4, c1.k4 + SZ_2M / SZ_4K);
+		CHECK_EQ(c3.m2, c1.m2);
+		CHECK_EQ(c3.k4, c1.k4);
 	} else {
 		CHECK_EQ(c1.k4 - c0.k4, REGION / SZ_4K);
 		CHECK_EQ(c1.m2, c0.m2);
@@ -495,10 +606,14 @@ static struct mem mem_now(const char *when)
  * guest_memfd's pages are counted) within 1 MiB: only per-CPU LRU batches
  * (31 pages per CPU) delay it; free memory within 8 MiB: slab caches, the
  * VMM's heap and page tables; a leaked region is -M MiB (64 by default).
+ * tdxgmem frees its pages when the file goes, the VM still alive: free
+ * memory (and tdxgmem's own page count) is back then already.
  */
 TEST(close_and_baseline)
 {
 	const uint64_t size = baseline_size, shared = SZ_2M;
+	bool tdx = backend == &vmm_mem_tdxgmem;
+	long long pages0 = tdx ? tdxgmem_stat("pages") : 0;
 	struct mem m0, m1, m2, m3;
 	struct vmm_mem *m;
 	struct vmm *vm;
@@ -527,10 +642,58 @@ TEST(close_and_baseline)
 	CHECK_EQ(vm->last_fault.private, true);
 	m2 = mem_now("fds closed, VM alive");
 	CHECK(llabs(m2.unevictable_kb - m0.unevictable_kb) <= 1024);
+	if (tdx) {
+		CHECK_EQ(tdxgmem_stat("pages"), pages0);
+		CHECK(m0.free_kb - m2.free_kb <= 8 * 1024);
+	}
 	end_vm(vm);
 	m3 = mem_now("VM destroyed");
 	CHECK(llabs(m3.unevictable_kb - m0.unevictable_kb) <= 1024);
 	CHECK(m0.free_kb - m3.free_kb <= 8 * 1024);
+	if (tdx)
+		CHECK_EQ(tdxgmem_stat("files"), 0);
+	return;
+out:
+	end_vm(vm);
+}
+
+static long delete_module(const char *name)
+{
+	return syscall(SYS_delete_module, name, O_NONBLOCK);
+}
+
+/*
+ * tdxgmem cannot go while a memslot is bound to one of its files, even
+ * with every tdxgmem fd closed (KVM holds it through symbol_get()); once
+ * the VM is gone it can. Loaded again from $TDXGMEM_KO afterwards.
+ */
+TEST(unload_while_bound)
+{
+	const char *ko = getenv("TDXGMEM_KO");
+	struct vmm_mem *m;
+	struct vmm *vm;
+	int fd;
+
+	if (backend != &vmm_mem_tdxgmem) {
+		skip_reason = "tdxgmem only";
+		return;
+	}
+	if (!ko) {
+		skip_reason = "TDXGMEM_KO not set";
+		return;
+	}
+	vm = new_vm(SZ_2M, &m);
+	REQUIRE(vm);
+	OK(guest_write(vm, DATA_GPA, SZ_2M, 0x42, GUEST_F_TAG));
+	vmm_mem_close(m);
+	CHECK_EQ(tdxgmem_stat("files"), 0);
+	CHECK(delete_module("tdxgmem") == -1 && (errno == EWOULDBLOCK || errno == EBUSY));
+	end_vm(vm);
+	CHECK_EQ(delete_module("tdxgmem"), 0);
+	fd = open(ko, O_RDONLY | O_CLOEXEC);
+	CHECK(fd >= 0 && syscall(SYS_finit_module, fd, "", 0) == 0);
+	if (fd >= 0)
+		close(fd);
 	return;
 out:
 	end_vm(vm);
@@ -568,7 +731,7 @@ int main(int argc, char **argv)
 	if (vmm_keep_static_keys())
 		printf("# cannot keep an idle VM: %s\n", strerror(errno));
 
-	TAP_PLAN(9);
+	TAP_PLAN(11);
 	printf("# backend %s, VM type KVM_X86_SW_PROTECTED_VM\n", name);
 	RUN_T(unexpected_exits_fail);
 	RUN_T(private_memory);
@@ -576,8 +739,10 @@ int main(int argc, char **argv)
 	RUN_T(map_gpa_errors);
 	RUN_T(attributes_keep_contents);
 	RUN_T(memory_fault);
+	RUN_T(wrong_kind_converts);
 	RUN_T(punch_live);
 	RUN_T(mapping_sizes);
 	RUN_T(close_and_baseline);
+	RUN_T(unload_while_bound);
 	TAP_DONE();
 }

@@ -85,4 +85,11 @@ int vmm_mem_punch(struct vmm *vm, uint64_t gpa, uint64_t size);
 /* Close the region's backing and forget it (its memslots stay in KVM). */
 void vmm_mem_close(struct vmm_mem *m);
 
+/*
+ * tdxgmem only: convert the memory of [offset, offset + size) (zeroing),
+ * leaving the guest's access kind (KVM_SET_MEMORY_ATTRIBUTES) alone.
+ */
+int vmm_tdxgmem_set_memory(struct vmm_mem *m, uint64_t offset, uint64_t size,
+			   bool private);
+
 #endif
