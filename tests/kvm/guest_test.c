@@ -16,6 +16,7 @@
  */
 #include <getopt.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <linux/kvm_para.h>
@@ -657,6 +658,57 @@ out:
 	end_vm(vm);
 }
 
+/* KVM_SET_USER_MEMORY_REGION2 of a new memslot: 0 or -errno. */
+static int bind(struct vmm *vm, uint64_t gpa, uint64_t size, void *hva, int fd,
+		uint64_t offset)
+{
+	return vmm_set_memslot(vm, vm->next_slot++, gpa, size, hva, fd, offset);
+}
+
+/*
+ * Bad memslots over tdxgmem files get guest_memfd's errnos: past the end
+ * of the file or a misaligned offset -EINVAL, a file range another memslot
+ * has -EEXIST, a file that is neither -EINVAL. A memslot whose file offset
+ * is not congruent with its gpa modulo 2 MiB works, at 4 KiB only (its
+ * userspace_addr is congruent: only tdxgmem's order can refuse 2 MiB).
+ */
+TEST(bind_errors)
+{
+	const uint64_t gpa = 2 * SZ_1G;
+	struct vmm_mem *m, *m2;
+	struct counts c0, c1;
+	struct vmm *vm;
+	int memfd;
+
+	if (backend != &vmm_mem_tdxgmem) {
+		skip_reason = "tdxgmem only";
+		return;
+	}
+	vm = new_vm(REGION, &m);
+	REQUIRE(vm);
+	CHECK_EQ(bind(vm, gpa, REGION, m->shared, m->fd, SZ_2M), -EINVAL);
+	CHECK_EQ(bind(vm, gpa, SZ_2M, m->shared, m->fd, 100), -EINVAL);
+	CHECK_EQ(bind(vm, gpa, SZ_2M, m->shared, m->fd, REGION - SZ_4K), -EINVAL);
+	CHECK_EQ(bind(vm, gpa, SZ_2M, m->shared, m->fd, SZ_2M), -EEXIST);
+	memfd = memfd_create("not-tdxgmem", MFD_CLOEXEC);
+	REQUIRE(memfd >= 0 && ftruncate(memfd, SZ_2M) == 0);
+	CHECK_EQ(bind(vm, gpa, SZ_2M, m->shared, memfd, 0), -EINVAL);
+	close(memfd);
+
+	m2 = vmm_mem_new(vm, &vmm_mem_tdxgmem, 2 * SZ_2M);
+	REQUIRE(m2);
+	OK(bind(vm, gpa, SZ_2M, m2->shared, m2->fd, SZ_4K));
+	OK(vmm_set_attributes(vm, gpa, SZ_2M, true));
+	c0 = counts(vm, "offset 4 KiB off the gpa");
+	OK(guest_write(vm, gpa, SZ_2M, 0x31, GUEST_F_TAG));
+	c1 = counts(vm, "its 2 MiB touched");
+	CHECK_EQ(c1.m2, c0.m2);
+	CHECK_EQ(c1.k4 - c0.k4, SZ_2M / SZ_4K);
+	CHECK_EQ(verify(vm, gpa, SZ_2M, 0x31), 0);
+out:
+	end_vm(vm);
+}
+
 static long delete_module(const char *name)
 {
 	return syscall(SYS_delete_module, name, O_NONBLOCK);
@@ -731,7 +783,7 @@ int main(int argc, char **argv)
 	if (vmm_keep_static_keys())
 		printf("# cannot keep an idle VM: %s\n", strerror(errno));
 
-	TAP_PLAN(11);
+	TAP_PLAN(12);
 	printf("# backend %s, VM type KVM_X86_SW_PROTECTED_VM\n", name);
 	RUN_T(unexpected_exits_fail);
 	RUN_T(private_memory);
@@ -742,6 +794,7 @@ int main(int argc, char **argv)
 	RUN_T(wrong_kind_converts);
 	RUN_T(punch_live);
 	RUN_T(mapping_sizes);
+	RUN_T(bind_errors);
 	RUN_T(close_and_baseline);
 	RUN_T(unload_while_bound);
 	TAP_DONE();
