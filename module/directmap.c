@@ -34,7 +34,7 @@
 #define TDXGMEM_DM_EXPORTED 1
 #endif
 
-static bool tdxgmem_dm_allow_resolve = true;
+bool tdxgmem_dm_allow_resolve = true;
 module_param_named(directmap_resolve, tdxgmem_dm_allow_resolve, bool, 0444);
 MODULE_PARM_DESC(directmap_resolve,
 		 "Look up the kernel's direct-map helpers at load when the kernel does not export them (default Y; N: TDXGMEM_F_NO_DIRECT_MAP is refused on such kernels)");

@@ -13,8 +13,6 @@
 #include "tdxgmem_internal.h"
 #include "version.h"
 
-struct tdxgmem_stats tdxgmem_stats;
-
 /*
  * Checked at TDXGMEM_CREATE through tdxgmem_size_limit(): 0 means no limit
  * but the largest file offset (nothing is allocated at create).

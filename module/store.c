@@ -51,7 +51,7 @@
 #include "store.h"
 #include "tdxgmem_internal.h"
 
-static unsigned int tdxgmem_mem_limit_pct = 90;
+unsigned int tdxgmem_mem_limit_pct = 90;
 
 static int tdxgmem_mem_limit_set(const char *val, const struct kernel_param *kp)
 {

@@ -43,8 +43,21 @@ struct tdxgmem_stats {
 
 extern struct tdxgmem_stats tdxgmem_stats;
 
-/* Module parameters (main.c). */
+/* stats.c: each counter by name (debugfs) and attribute (netlink). */
+struct tdxgmem_stat_desc {
+	const char *name;
+	size_t offset;
+	int attr;
+};
+
+extern const struct tdxgmem_stat_desc tdxgmem_stat_descs[];
+extern const unsigned int tdxgmem_nr_stats;
+s64 tdxgmem_stat_read(const struct tdxgmem_stat_desc *d);
+
+/* Module parameters (main.c, store.c, directmap.c). */
 extern unsigned long tdxgmem_max_file_size;
+extern unsigned int tdxgmem_mem_limit_pct;
+extern bool tdxgmem_dm_allow_resolve;
 
 /* dev.c */
 int tdxgmem_dev_init(void);
