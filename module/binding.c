@@ -29,6 +29,7 @@
 #include "order.h"
 #include "store.h"
 #include "tdxgmem_internal.h"
+#include "tdxgmem_trace.h"
 #include <uapi/linux/tdxgmem_netlink.h>
 
 /**
@@ -104,6 +105,7 @@ int tdxgmem_bindings_split(struct tdxgmem_file *f, pgoff_t start, pgoff_t end)
 			continue;
 		atomic64_inc(&tdxgmem_stats.splits);
 		ret = b->ops->split(b->client, gs, ge);
+		trace_tdxgmem_split(f->id, gs, ge, ret);
 		if (ret)
 			return ret;
 	}
@@ -119,6 +121,8 @@ static void tdxgmem_binding_failed(struct tdxgmem_binding *b, pgoff_t start,
 	unsigned long n;
 
 	n = tdxgmem_store_quarantine(b->f, s, e);
+	trace_tdxgmem_quarantine(b->f->id, s, e - s, n,
+				 TDXGMEM_QUARANTINE_CONSUMER, err);
 	tdxgmem_event_quarantine(b->f, s, e, n, TDXGMEM_QUARANTINE_CONSUMER,
 				 err);
 	pr_err_ratelimited("consumer failed to unmap pages [%llu, %llu) (%d): %lu quarantined\n",
@@ -155,6 +159,7 @@ void tdxgmem_bindings_invalidate(struct tdxgmem_file *f, pgoff_t start,
 		if (!tdxgmem_geom_clip(&b->geom, start, end, &gs, &ge))
 			continue;
 		ret = b->ops->invalidate_end(b->client, gs, ge);
+		trace_tdxgmem_invalidate(f->id, gs, ge, reason, ret);
 		if (ret)
 			tdxgmem_binding_failed(b, start, end, ret);
 	}
@@ -174,6 +179,7 @@ static void tdxgmem_binding_detach(struct tdxgmem_binding *b,
 	atomic64_inc(&tdxgmem_stats.invalidations);
 	b->ops->invalidate_begin(b->client, gs, ge, reason);
 	ret = b->ops->invalidate_end(b->client, gs, ge);
+	trace_tdxgmem_invalidate(b->f->id, gs, ge, reason, ret);
 	if (ret)
 		tdxgmem_binding_failed(b, start, end, ret);
 	list_del_init(&b->node);
@@ -394,6 +400,7 @@ static int tdxgmem_binding_pfn(struct tdxgmem_binding *b, u64 gfn,
 		*max_order = order;
 	}
 out:
+	trace_tdxgmem_get_pfn(b->f->id, gfn, what, p, order, ret);
 	return ret;
 }
 

@@ -50,6 +50,7 @@
 #include "directmap.h"
 #include "store.h"
 #include "tdxgmem_internal.h"
+#include "tdxgmem_trace.h"
 #include <uapi/linux/tdxgmem_netlink.h>
 
 unsigned int tdxgmem_mem_limit_pct = 90;
@@ -160,6 +161,7 @@ static void tdxgmem_chunk_find_hwpoison(struct tdxgmem_file *f,
 			continue;
 		atomic64_inc(&tdxgmem_stats.hwpoison);
 		pg = tdxgmem_chunk_pgoff(idx) + i;
+		trace_tdxgmem_hwpoison(f->id, pg);
 		tdxgmem_event_hwpoison(f, pg);
 	}
 }
@@ -247,6 +249,9 @@ static int tdxgmem_chunk_dm(struct tdxgmem_file *f, unsigned long idx,
 		tdxgmem_event_directmap(f, base + i, end - i, b->restore, ret);
 		if (ret == -EIO || !stop) {
 			n = tdxgmem_chunk_quarantine(c, i, end);
+			trace_tdxgmem_quarantine(f->id, base + i, end - i, n,
+						 TDXGMEM_QUARANTINE_DIRECTMAP,
+						 ret);
 			tdxgmem_event_quarantine(f, base + i, base + end, n,
 						 TDXGMEM_QUARANTINE_DIRECTMAP,
 						 ret);
@@ -416,6 +421,7 @@ static int tdxgmem_chunk_fill(struct tdxgmem_file *f, unsigned long idx,
 {
 	struct tdxgmem_dm_batch b;
 	struct tdxgmem_chunk *c;
+	bool added = false;
 	int ret = 0;
 	u32 i;
 
@@ -436,6 +442,9 @@ static int tdxgmem_chunk_fill(struct tdxgmem_file *f, unsigned long idx,
 					       NULL, true, &b, NULL);
 			if (ret)
 				tdxgmem_chunk_free(f, c, 0, TDXGMEM_CHUNK_PAGES);
+			trace_tdxgmem_populate(f->id, tdxgmem_chunk_pgoff(idx),
+					       TDXGMEM_CHUNK_PAGES,
+					       TDXGMEM_CHUNK_SHIFT, ret);
 			goto out;
 		}
 		atomic64_inc(&tdxgmem_stats.fallbacks);
@@ -444,6 +453,7 @@ static int tdxgmem_chunk_fill(struct tdxgmem_file *f, unsigned long idx,
 	for (i = first; i < end; i++) {
 		if (tdxgmem_bit_test(c->bits.populated, i))
 			continue;
+		added = true;
 		ret = tdxgmem_chunk_fill_page(f, c, i);
 		if (ret)
 			break;
@@ -454,6 +464,9 @@ static int tdxgmem_chunk_fill(struct tdxgmem_file *f, unsigned long idx,
 			break;
 		}
 	}
+	if (added)
+		trace_tdxgmem_populate(f->id, tdxgmem_chunk_pgoff(idx) + first,
+				       end - first, 0, ret);
 out:
 	tdxgmem_chunk_trim(f, idx, c);
 	tdxgmem_dm_batch_commit(&b);
