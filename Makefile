@@ -3,7 +3,11 @@
 # tdxgmem top-level Makefile.
 #
 #   make                    build tdxgmem.ko for KDIR (default: running kernel)
+#                           and tools/tdxgmemctl
 #   make KVER=6.12|7.3      build for a cached Debian reference kernel
+#   make tools              tools/tdxgmemctl only (libnl-3, libnl-genl-3)
+#   make install-tools      install tdxgmemctl and its man page (PREFIX=/usr/local,
+#                           DESTDIR=)
 #   make demo               boot a reference kernel, load the module, use it
 #   make check              every default test suite; last line "N passed, N failed"
 #   make lint               checkpatch --strict, sparse, W=1 on both kernels
@@ -36,9 +40,15 @@ SRCS := Kbuild module include uapi
 # Test modules, built with TESTS=1 (make check does).
 TEST_SRCS := tests/runner tests/kvmsim tests/dmprobe
 
-.PHONY: all module modules clean demo check lint unit bench kvmsim kvm
+.PHONY: all module modules tools install-tools clean demo check lint unit bench kvmsim kvm
 
-all: module
+all: tools module
+
+tools:
+	$(MAKE) -C tools/tdxgmemctl
+
+install-tools:
+	$(MAKE) -C tools/tdxgmemctl install
 
 module modules:
 	@$(FETCH)
@@ -76,3 +86,4 @@ clean:
 	rm -rf build
 	-$(MAKE) -C tests/unit clean
 	-$(MAKE) -C tests/selftests clean
+	-$(MAKE) -C tools/tdxgmemctl clean

@@ -18,13 +18,19 @@
 
 #include <linux/err.h>
 #include <linux/fs.h>
+#include <linux/kallsyms.h>
 #include <linux/module.h>
 #include <linux/pagemap.h>
+#include <linux/pid.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 
 #include "order.h"
 #include "store.h"
 #include "tdxgmem_internal.h"
+#include "tdxgmem_trace.h"
+#include <uapi/linux/tdxgmem_netlink.h>
 
 /**
  * struct tdxgmem_binding - a range of a tdxgmem file bound to guest frames.
@@ -34,6 +40,9 @@
  * @ops:      the consumer's callbacks.
  * @client:   their first argument.
  * @detached: the file was released; look-ups fail with -ENODEV.
+ * @pid:      thread group that bound (a reference), for netlink.
+ * @comm:     its command name.
+ * @consumer: the module holding @ops' callbacks.
  */
 struct tdxgmem_binding {
 	struct list_head node;
@@ -42,6 +51,9 @@ struct tdxgmem_binding {
 	const struct tdxgmem_client_ops *ops;
 	void *client;
 	bool detached;
+	struct pid *pid;
+	char comm[TASK_COMM_LEN];
+	char consumer[MODULE_NAME_LEN];
 };
 
 static void tdxgmem_file_free(struct kref *ref)
@@ -93,6 +105,7 @@ int tdxgmem_bindings_split(struct tdxgmem_file *f, pgoff_t start, pgoff_t end)
 			continue;
 		atomic64_inc(&tdxgmem_stats.splits);
 		ret = b->ops->split(b->client, gs, ge);
+		trace_tdxgmem_split(f->id, gs, ge, ret);
 		if (ret)
 			return ret;
 	}
@@ -108,6 +121,10 @@ static void tdxgmem_binding_failed(struct tdxgmem_binding *b, pgoff_t start,
 	unsigned long n;
 
 	n = tdxgmem_store_quarantine(b->f, s, e);
+	trace_tdxgmem_quarantine(b->f->id, s, e - s, n,
+				 TDXGMEM_QUARANTINE_CONSUMER, err);
+	tdxgmem_event_quarantine(b->f, s, e, n, TDXGMEM_QUARANTINE_CONSUMER,
+				 err);
 	pr_err_ratelimited("consumer failed to unmap pages [%llu, %llu) (%d): %lu quarantined\n",
 			   s, e, err, n);
 }
@@ -142,6 +159,7 @@ void tdxgmem_bindings_invalidate(struct tdxgmem_file *f, pgoff_t start,
 		if (!tdxgmem_geom_clip(&b->geom, start, end, &gs, &ge))
 			continue;
 		ret = b->ops->invalidate_end(b->client, gs, ge);
+		trace_tdxgmem_invalidate(f->id, gs, ge, reason, ret);
 		if (ret)
 			tdxgmem_binding_failed(b, start, end, ret);
 	}
@@ -161,6 +179,7 @@ static void tdxgmem_binding_detach(struct tdxgmem_binding *b,
 	atomic64_inc(&tdxgmem_stats.invalidations);
 	b->ops->invalidate_begin(b->client, gs, ge, reason);
 	ret = b->ops->invalidate_end(b->client, gs, ge);
+	trace_tdxgmem_invalidate(b->f->id, gs, ge, reason, ret);
 	if (ret)
 		tdxgmem_binding_failed(b, start, end, ret);
 	list_del_init(&b->node);
@@ -182,6 +201,66 @@ void tdxgmem_bindings_release(struct tdxgmem_file *f)
 	lockdep_assert_held_write(&f->inode->i_mapping->invalidate_lock);
 	list_for_each_entry_safe(b, tmp, &f->bindings, node)
 		tdxgmem_binding_detach(b, TDXGMEM_INVAL_RELEASE);
+}
+
+/*
+ * The module holding the consumer's callbacks, as kallsyms names it
+ * ("name [module]"; built-in code has no module part). Nothing of the
+ * address is kept.
+ */
+static void tdxgmem_consumer_name(const struct tdxgmem_client_ops *ops,
+				  char *name, size_t len)
+{
+	char sym[KSYM_NAME_LEN + MODULE_NAME_LEN + 8];
+	char *mod, *end;
+
+	snprintf(sym, sizeof(sym), "%ps", ops->invalidate_begin);
+	mod = strchr(sym, '[');
+	end = mod ? strchr(mod, ']') : NULL;
+	if (end) {
+		*end = '\0';
+		strscpy(name, mod + 1, len);
+	} else {
+		/* "0x..." when kallsyms cannot tell: say nothing of it. */
+		strscpy(name, strncmp(sym, "0x", 2) ? "vmlinux" : "unknown", len);
+	}
+}
+
+/**
+ * tdxgmem_bindings_report() - tell about each binding of a file.
+ * @f:   the file.
+ * @fn:  called for each binding; a non-zero return stops the walk. NULL:
+ *       only count.
+ * @arg: its first argument.
+ *
+ * Called with the invalidate lock held (shared is enough).
+ *
+ * Return: the number of bindings visited, or @fn's error.
+ */
+int tdxgmem_bindings_report(struct tdxgmem_file *f,
+			    int (*fn)(void *arg,
+				      const struct tdxgmem_binding_info *bi),
+			    void *arg)
+{
+	struct tdxgmem_binding_info bi;
+	struct tdxgmem_binding *b;
+	int n = 0, ret;
+
+	lockdep_assert_held(&f->inode->i_mapping->invalidate_lock);
+	list_for_each_entry(b, &f->bindings, node) {
+		n++;
+		if (!fn)
+			continue;
+		bi = (struct tdxgmem_binding_info){
+			.consumer = b->consumer, .pid = b->pid, .comm = b->comm,
+			.pgoff = b->geom.pgoff, .npages = b->geom.npages,
+			.base_gfn = b->geom.base_gfn,
+		};
+		ret = fn(arg, &bi);
+		if (ret)
+			return ret;
+	}
+	return n;
 }
 
 /**
@@ -229,12 +308,16 @@ struct tdxgmem_binding *tdxgmem_bind(struct file *file, pgoff_t pgoff,
 	b->geom = geom;
 	b->ops = ops;
 	b->client = client;
+	b->pid = get_task_pid(current, PIDTYPE_TGID);
+	get_task_comm(b->comm, current);
+	tdxgmem_consumer_name(ops, b->consumer, sizeof(b->consumer));
 
 	mapping = f->inode->i_mapping;
 	filemap_invalidate_lock(mapping);
 	list_for_each_entry(other, &f->bindings, node) {
 		if (tdxgmem_geom_overlap(&other->geom, &geom)) {
 			filemap_invalidate_unlock(mapping);
+			put_pid(b->pid);
 			kfree(b);
 			return ERR_PTR(-EBUSY);
 		}
@@ -269,17 +352,11 @@ void tdxgmem_unbind(struct tdxgmem_binding *binding)
 		tdxgmem_binding_detach(binding, TDXGMEM_INVAL_UNBIND);
 	filemap_invalidate_unlock(f->inode->i_mapping);
 	atomic64_dec(&tdxgmem_stats.bindings);
+	put_pid(binding->pid);
 	kfree(binding);
 	tdxgmem_file_put(f);
 }
 EXPORT_SYMBOL_GPL(tdxgmem_unbind);
-
-/* What a pfn look-up wants. */
-enum tdxgmem_lookup {
-	TDXGMEM_LOOKUP_PRIVATE,		/* allocating */
-	TDXGMEM_LOOKUP_PEEK,		/* private, never allocating */
-	TDXGMEM_LOOKUP_SHARED,		/* allocating */
-};
 
 static int tdxgmem_binding_pfn(struct tdxgmem_binding *b, u64 gfn,
 			       enum tdxgmem_lookup what, unsigned long *pfn,
@@ -289,11 +366,13 @@ static int tdxgmem_binding_pfn(struct tdxgmem_binding *b, u64 gfn,
 	struct page *page = NULL;
 	bool huge_ok = false;
 	unsigned long p = 0;
+	int ret, order = 0;
 	u64 index;
-	int ret;
 
-	if (!tdxgmem_geom_gfn_to_index(&b->geom, gfn, &index))
-		return -EINVAL;
+	if (!tdxgmem_geom_gfn_to_index(&b->geom, gfn, &index)) {
+		ret = -EINVAL;
+		goto out;
+	}
 
 	filemap_invalidate_lock_shared(mapping);
 	if (b->detached) {
@@ -315,11 +394,14 @@ static int tdxgmem_binding_pfn(struct tdxgmem_binding *b, u64 gfn,
 					    &huge_ok);
 	}
 	filemap_invalidate_unlock_shared(mapping);
-	if (ret)
-		return ret;
-	*pfn = p;
-	*max_order = tdxgmem_max_order(&b->geom, index, huge_ok);
-	return 0;
+	if (!ret) {
+		*pfn = p;
+		order = tdxgmem_max_order(&b->geom, index, huge_ok);
+		*max_order = order;
+	}
+out:
+	trace_tdxgmem_get_pfn(b->f->id, gfn, what, p, order, ret);
+	return ret;
 }
 
 /**

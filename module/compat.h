@@ -7,9 +7,12 @@
 #define _TDXGMEM_COMPAT_H
 
 #ifdef __KERNEL__
+#include <linux/bitops.h>
 #include <linux/bits.h>
 #include <linux/errno.h>
 #include <linux/types.h>
+
+#define tdxgmem_popcount64(x)	hweight64(x)
 #else
 #include <errno.h>
 #include <stdbool.h>
@@ -22,6 +25,8 @@ typedef __u8 u8;
 
 #define BIT(n)		(1UL << (n))
 #define BIT_ULL(n)	(1ULL << (n))
+
+#define tdxgmem_popcount64(x)	__builtin_popcountll(x)
 #endif
 
 #endif /* _TDXGMEM_COMPAT_H */

@@ -24,6 +24,7 @@
 
 #include "store.h"
 #include "tdxgmem_internal.h"
+#include "tdxgmem_trace.h"
 
 static int tdxgmem_to_shared(struct tdxgmem_file *f, pgoff_t start,
 			     pgoff_t end, bool zero, pgoff_t *bad)
@@ -105,6 +106,9 @@ long tdxgmem_convert_ioctl(struct tdxgmem_file *f, void __user *argp)
 	if (ret)
 		tdxgmem_store_convert_abort(f, start, end);
 	filemap_invalidate_unlock(mapping);
+	trace_tdxgmem_convert(f->id, start, end - start, private,
+			      a.flags & TDXGMEM_CONVERT_PRESERVE, ret,
+			      ret ? bad : 0);
 
 	if (ret == -EAGAIN || ret == -EIO) {
 		a.error_offset = (u64)bad << PAGE_SHIFT;

@@ -148,6 +148,14 @@ long tdxgmem_create_ioctl(void __user *argp)
 		return PTR_ERR(file);
 	}
 	atomic64_inc(&tdxgmem_stats.files);
+	/* Visible to netlink once complete; release undoes all of it. */
+	ret = tdxgmem_files_add(file->private_data);
+	if (ret) {
+		put_unused_fd(fd);
+		fput(file);
+		return ret;
+	}
+	tdxgmem_event_file(file->private_data, true);
 	fd_install(fd, file);
 	return fd;
 }

@@ -12,25 +12,11 @@ static struct dentry *tdxgmem_debugfs_dir;
 
 static int tdxgmem_stats_show(struct seq_file *m, void *unused)
 {
-	struct tdxgmem_stats *s = &tdxgmem_stats;
+	unsigned int i;
 
-	seq_printf(m, "files %lld\n", atomic64_read(&s->files));
-	seq_printf(m, "pages %lld\n", atomic64_read(&s->pages));
-	seq_printf(m, "chunk_allocs %lld\n", atomic64_read(&s->chunk_allocs));
-	seq_printf(m, "page_allocs %lld\n", atomic64_read(&s->page_allocs));
-	seq_printf(m, "fallbacks %lld\n", atomic64_read(&s->fallbacks));
-	seq_printf(m, "frees %lld\n", atomic64_read(&s->frees));
-	seq_printf(m, "limit_fails %lld\n", atomic64_read(&s->limit_fails));
-	seq_printf(m, "bindings %lld\n", atomic64_read(&s->bindings));
-	seq_printf(m, "quarantined %lld\n", atomic64_read(&s->quarantined));
-	seq_printf(m, "hwpoison %lld\n", atomic64_read(&s->hwpoison));
-	seq_printf(m, "splits %lld\n", atomic64_read(&s->splits));
-	seq_printf(m, "invalidations %lld\n", atomic64_read(&s->invalidations));
-	seq_printf(m, "dm_zapped_pages %lld\n", atomic64_read(&s->dm_zapped_pages));
-	seq_printf(m, "dm_restored_pages %lld\n", atomic64_read(&s->dm_restored_pages));
-	seq_printf(m, "dm_tlb_flushes %lld\n", atomic64_read(&s->dm_tlb_flushes));
-	seq_printf(m, "dm_failures %lld\n", atomic64_read(&s->dm_failures));
-	seq_printf(m, "dm_poison_skipped %lld\n", atomic64_read(&s->dm_poison_skipped));
+	for (i = 0; i < tdxgmem_nr_stats; i++)
+		seq_printf(m, "%s %lld\n", tdxgmem_stat_descs[i].name,
+			   tdxgmem_stat_read(&tdxgmem_stat_descs[i]));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(tdxgmem_stats);

@@ -29,12 +29,13 @@
 
 #include "directmap.h"
 #include "tdxgmem_internal.h"
+#include "tdxgmem_trace.h"
 
 #if defined(HAVE_SET_DIRECT_MAP_VALID_NOFLUSH) && defined(HAVE_FLUSH_TLB_KERNEL_RANGE)
 #define TDXGMEM_DM_EXPORTED 1
 #endif
 
-static bool tdxgmem_dm_allow_resolve = true;
+bool tdxgmem_dm_allow_resolve = true;
 module_param_named(directmap_resolve, tdxgmem_dm_allow_resolve, bool, 0444);
 MODULE_PARM_DESC(directmap_resolve,
 		 "Look up the kernel's direct-map helpers at load when the kernel does not export them (default Y; N: TDXGMEM_F_NO_DIRECT_MAP is refused on such kernels)");
@@ -85,7 +86,8 @@ static int tdxgmem_dm_set(struct page *first, unsigned int nr, bool valid,
 	}
 }
 
-static void tdxgmem_dm_flush(unsigned long start, unsigned long end)
+/* Flush the kernel TLB for [start, end); false if the backend needs none. */
+static bool tdxgmem_dm_flush(unsigned long start, unsigned long end)
 {
 	switch (tdxgmem_dm_mode) {
 #ifdef TDXGMEM_DM_EXPORTED
@@ -96,13 +98,14 @@ static void tdxgmem_dm_flush(unsigned long start, unsigned long end)
 	case TDXGMEM_DIRECTMAP_RESOLVED:
 		/* The set_memory_*() pair flushes inside each call. */
 		if (!tdxgmem_dm_fns.flush_range)
-			return;
+			return false;
 		tdxgmem_dm_fns.flush_range(start, end);
 		break;
 	default:
-		return;
+		return false;
 	}
 	atomic64_inc(&tdxgmem_stats.dm_tlb_flushes);
+	return true;
 }
 
 static bool tdxgmem_dm_range_ok(struct page *first, unsigned int nr)
@@ -143,6 +146,7 @@ static void tdxgmem_dm_note(struct tdxgmem_dm_batch *b, struct page *first,
 
 	if (flushed) {
 		atomic64_inc(&tdxgmem_stats.dm_tlb_flushes);
+		b->flushes++;
 		return;
 	}
 	if (!b->pending || start < b->start)
@@ -260,6 +264,7 @@ int tdxgmem_dm_batch_add(struct tdxgmem_dm_batch *b, struct page *first,
 	int ret;
 
 	might_sleep();
+	b->runs++;
 	if (!tdxgmem_dm_available())
 		ret = -EOPNOTSUPP;
 	else if (!tdxgmem_dm_range_ok(first, nr))
@@ -279,9 +284,12 @@ TDXGMEM_DM_EXPORT(tdxgmem_dm_batch_add);
 
 int tdxgmem_dm_batch_commit(struct tdxgmem_dm_batch *b)
 {
-	if (b->pending)
-		tdxgmem_dm_flush(b->start, b->end);
+	if (b->pending && tdxgmem_dm_flush(b->start, b->end))
+		b->flushes++;
 	b->pending = false;
+	if (b->runs)
+		trace_tdxgmem_directmap(b->restore, b->nr_pages, b->runs,
+					b->flushes, b->err);
 	return b->err;
 }
 

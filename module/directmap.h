@@ -62,6 +62,8 @@ struct page;
  * @start:     lowest direct-map address changed so far (internal).
  * @end:       end of the highest direct-map range changed so far (internal).
  * @nr_pages:  pages changed so far (internal).
+ * @runs:      runs added so far (internal).
+ * @flushes:   TLB flushes issued so far (internal).
  * @restore:   true for a restore batch, false for a zap batch (internal).
  * @pending:   a change still waits for the commit's flush (internal).
  * @err:       first error returned by tdxgmem_dm_batch_add() (internal).
@@ -76,6 +78,8 @@ struct tdxgmem_dm_batch {
 	unsigned long start;
 	unsigned long end;
 	unsigned long nr_pages;
+	unsigned int runs;
+	unsigned int flushes;
 	bool restore;
 	bool pending;
 	int err;

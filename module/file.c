@@ -16,6 +16,8 @@
 #include <linux/mm.h>
 #include <linux/mnt_idmapping.h>
 #include <linux/module.h>
+#include <linux/pid.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 
 #include "store.h"
@@ -156,16 +158,30 @@ static int tdxgmem_file_release(struct inode *inode, struct file *file)
 {
 	struct tdxgmem_file *f = file->private_data;
 
+	/* No new netlink reader; those holding a reference see ->released. */
+	tdxgmem_files_del(f);
 	/* Direct map back before consumers unmap and the pages are freed. */
 	filemap_invalidate_lock(inode->i_mapping);
+	f->released = true;
 	tdxgmem_store_dm(f, 0, f->nr_pages, true);
 	tdxgmem_bindings_release(f);
 	filemap_invalidate_unlock(inode->i_mapping);
 	tdxgmem_store_destroy(f);
+	if (f->id)
+		tdxgmem_event_file(f, false);
 	mem_cgroup_put(f->memcg);
+	put_pid(f->pid);
 	atomic64_dec(&tdxgmem_stats.files);
 	tdxgmem_file_put(f);
 	return 0;
+}
+
+/* The id netlink and the tracepoints know the file by. */
+static void tdxgmem_show_fdinfo(struct seq_file *m, struct file *file)
+{
+	struct tdxgmem_file *f = file->private_data;
+
+	seq_printf(m, "tdxgmem_id:\t%llu\n", f->id);
 }
 
 /*
@@ -202,4 +218,5 @@ const struct file_operations tdxgmem_file_fops = {
 	.mmap		= tdxgmem_mmap,
 	.unlocked_ioctl	= tdxgmem_file_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
+	.show_fdinfo	= tdxgmem_show_fdinfo,
 };

@@ -13,8 +13,6 @@
 #include "tdxgmem_internal.h"
 #include "version.h"
 
-struct tdxgmem_stats tdxgmem_stats;
-
 /*
  * Checked at TDXGMEM_CREATE through tdxgmem_size_limit(): 0 means no limit
  * but the largest file offset (nothing is allocated at create).
@@ -33,21 +31,30 @@ static int __init tdxgmem_init(void)
 		return ret;
 
 	tdxgmem_debugfs_init();
+	tdxgmem_events_init();
 
+	ret = tdxgmem_netlink_init();
+	if (ret)
+		goto out_debugfs;
 	ret = tdxgmem_dev_init();
-	if (ret) {
-		tdxgmem_debugfs_exit();
-		return ret;
-	}
+	if (ret)
+		goto out_netlink;
 
 	pr_info("api %d, direct map: %s\n", TDXGMEM_API_VERSION,
 		tdxgmem_directmap_name());
 	return 0;
+
+out_netlink:
+	tdxgmem_netlink_exit();
+out_debugfs:
+	tdxgmem_debugfs_exit();
+	return ret;
 }
 
 static void __exit tdxgmem_exit(void)
 {
 	tdxgmem_dev_exit();
+	tdxgmem_netlink_exit();
 	tdxgmem_debugfs_exit();
 }
 

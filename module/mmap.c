@@ -25,6 +25,7 @@
 
 #include "store.h"
 #include "tdxgmem_internal.h"
+#include "tdxgmem_trace.h"
 
 /* Map @page at the fault's address; an existing PTE (a racing thread) is fine. */
 static vm_fault_t tdxgmem_insert(struct vm_fault *vmf, struct page *page)
@@ -46,8 +47,12 @@ static vm_fault_t tdxgmem_fault(struct vm_fault *vmf)
 	struct page *page;
 	vm_fault_t ret;
 
-	if (vmf->pgoff >= f->nr_pages)
+	if (vmf->pgoff >= f->nr_pages) {
+		trace_tdxgmem_fault(f->id, vmf->pgoff,
+				    vmf->flags & FAULT_FLAG_WRITE, -EINVAL,
+				    VM_FAULT_SIGBUS);
 		return VM_FAULT_SIGBUS;
+	}
 
 	/*
 	 * The PTE goes in under the invalidate lock: a punch or a conversion
@@ -64,11 +69,16 @@ static vm_fault_t tdxgmem_fault(struct vm_fault *vmf)
 		ret = PTR_ERR(page) == -EHWPOISON ? VM_FAULT_HWPOISON :
 						    VM_FAULT_SIGBUS;
 		filemap_invalidate_unlock_shared(mapping);
+		trace_tdxgmem_fault(f->id, vmf->pgoff,
+				    vmf->flags & FAULT_FLAG_WRITE,
+				    PTR_ERR(page), ret);
 		return ret;
 	}
 	ret = tdxgmem_insert(vmf, page);
 	put_page(page);
 	filemap_invalidate_unlock_shared(mapping);
+	trace_tdxgmem_fault(f->id, vmf->pgoff, vmf->flags & FAULT_FLAG_WRITE,
+			    0, ret);
 	/* A write fault on a shared file mapping tells mtime, as for gmem. */
 	if (ret == VM_FAULT_NOPAGE && (vmf->flags & FAULT_FLAG_WRITE))
 		file_update_time(file);

@@ -264,6 +264,41 @@ u64 tdxgmem_chunk_describe(const struct tdxgmem_chunk_bits *b, bool private,
 }
 
 /**
+ * tdxgmem_chunk_census() - add a present chunk's pages to a file's counts.
+ * @b:    chunk state.
+ * @span: pages of the chunk inside the file (512 but in the tail).
+ * @nodm: the file is TDXGMEM_F_NO_DIRECT_MAP.
+ * @cs:   counts to add to.
+ *
+ * A NO_DIRECT_MAP file keeps its populated private pages out of the
+ * direct map, quarantined ones aside (their state is not trusted).
+ */
+void tdxgmem_chunk_census(const struct tdxgmem_chunk_bits *b, u32 span,
+			  bool nodm, struct tdxgmem_census *cs)
+{
+	u32 w;
+
+	for (w = 0; w * 64 < span; w++) {
+		u64 in = span - w * 64 >= 64 ? ~0ULL :
+			 (1ULL << (span - w * 64)) - 1;
+		u64 priv = b->private[w] & in;
+
+		cs->private += tdxgmem_popcount64(priv);
+		if (nodm)
+			cs->dm_removed += tdxgmem_popcount64(priv &
+							     b->populated[w] &
+							     ~b->quarantined[w]);
+	}
+	cs->populated += b->nr_populated;
+	cs->quarantined += b->nr_quarantined;
+	cs->hwpoison += b->nr_hwpoison;
+	if (b->contig && b->nr_populated)
+		cs->backing_2m++;
+	else
+		cs->backing_4k += b->nr_populated;
+}
+
+/**
  * tdxgmem_size_limit() - the largest size TDXGMEM_CREATE accepts.
  * @max_file_size: the max_file_size module parameter; 0 means no limit.
  *

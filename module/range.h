@@ -59,6 +59,26 @@ struct tdxgmem_page_info {
 };
 
 /**
+ * struct tdxgmem_census - page counts of a file (netlink GET_FILE).
+ * @populated:   pages with backing.
+ * @private:     pages whose attribute is private, populated or not.
+ * @quarantined: quarantined pages.
+ * @hwpoison:    pages found poisoned.
+ * @backing_2m:  chunks backed by one 2 MiB block.
+ * @backing_4k:  populated pages outside such a block.
+ * @dm_removed:  pages out of the direct map (NO_DIRECT_MAP files).
+ */
+struct tdxgmem_census {
+	u64 populated;
+	u64 private;
+	u64 quarantined;
+	u64 hwpoison;
+	u64 backing_2m;
+	u64 backing_4k;
+	u64 dm_removed;
+};
+
+/**
  * struct tdxgmem_extent_buf - extents being filled for TDXGMEM_QUERY.
  * @ext: array of @cap entries.
  * @cap: capacity of @ext.
@@ -84,6 +104,8 @@ void tdxgmem_chunk_page_info(const struct tdxgmem_chunk_bits *b, u32 i,
 			     bool huge_ok, struct tdxgmem_page_info *pi);
 bool tdxgmem_extent_add(struct tdxgmem_extent_buf *eb, u64 pgoff, u64 npages,
 			const struct tdxgmem_page_info *pi);
+void tdxgmem_chunk_census(const struct tdxgmem_chunk_bits *b, u32 span,
+			  bool nodm, struct tdxgmem_census *cs);
 u64 tdxgmem_chunk_describe(const struct tdxgmem_chunk_bits *b, bool private,
 			   u64 pg, u64 end, struct tdxgmem_extent_buf *eb);
 

@@ -50,8 +50,10 @@
 #include "directmap.h"
 #include "store.h"
 #include "tdxgmem_internal.h"
+#include "tdxgmem_trace.h"
+#include <uapi/linux/tdxgmem_netlink.h>
 
-static unsigned int tdxgmem_mem_limit_pct = 90;
+unsigned int tdxgmem_mem_limit_pct = 90;
 
 static int tdxgmem_mem_limit_set(const char *val, const struct kernel_param *kp)
 {
@@ -79,14 +81,21 @@ MODULE_PARM_DESC(mem_limit_pct,
 
 #define TDXGMEM_CHUNK_MASK	(TDXGMEM_CHUNK_PAGES - 1)
 
-/* Account @n pages against the module-wide limit before allocating them. */
-static int tdxgmem_reserve(unsigned long n)
+u64 tdxgmem_mem_limit_pages(void)
 {
-	u64 limit = (u64)totalram_pages() * READ_ONCE(tdxgmem_mem_limit_pct) / 100;
+	return (u64)totalram_pages() * READ_ONCE(tdxgmem_mem_limit_pct) / 100;
+}
 
-	if (atomic64_add_return(n, &tdxgmem_stats.pages) > limit) {
+/* Account @n pages of @f against the module-wide limit before allocating. */
+static int tdxgmem_reserve(struct tdxgmem_file *f, unsigned long n)
+{
+	u64 limit = tdxgmem_mem_limit_pages();
+	u64 held = atomic64_add_return(n, &tdxgmem_stats.pages);
+
+	if (held > limit) {
 		atomic64_sub(n, &tdxgmem_stats.pages);
 		atomic64_inc(&tdxgmem_stats.limit_fails);
+		tdxgmem_event_mem_limit(f, n, held - n, limit);
 		return -ENOMEM;
 	}
 	return 0;
@@ -126,20 +135,35 @@ static void tdxgmem_chunk_clip(unsigned long idx, pgoff_t start, pgoff_t end,
 	*last = min_t(pgoff_t, end - base, TDXGMEM_CHUNK_PAGES);
 }
 
+/* First page of chunk @idx. */
+static pgoff_t tdxgmem_chunk_pgoff(unsigned long idx)
+{
+	return (pgoff_t)idx << TDXGMEM_CHUNK_SHIFT;
+}
+
 /*
- * Record the populated pages of [@first, @last) of @c that memory failure
- * has hit since tdxgmem last looked. Called with file.lock held.
+ * Record the populated pages of [@first, @last) of @c (chunk @idx of @f)
+ * that memory failure has hit since tdxgmem last looked, and say so.
+ * Called with file.lock held.
  */
-static void tdxgmem_chunk_find_hwpoison(struct tdxgmem_chunk *c, u32 first,
+static void tdxgmem_chunk_find_hwpoison(struct tdxgmem_file *f,
+					unsigned long idx,
+					struct tdxgmem_chunk *c, u32 first,
 					u32 last)
 {
+	pgoff_t pg;
 	u32 i;
 
-	for (i = first; i < last; i++)
-		if (tdxgmem_bit_test(c->bits.populated, i) &&
-		    PageHWPoison(tdxgmem_chunk_page(c, i)) &&
-		    tdxgmem_chunk_mark_hwpoison(&c->bits, i))
-			atomic64_inc(&tdxgmem_stats.hwpoison);
+	for (i = first; i < last; i++) {
+		if (!tdxgmem_bit_test(c->bits.populated, i) ||
+		    !PageHWPoison(tdxgmem_chunk_page(c, i)) ||
+		    !tdxgmem_chunk_mark_hwpoison(&c->bits, i))
+			continue;
+		atomic64_inc(&tdxgmem_stats.hwpoison);
+		pg = tdxgmem_chunk_pgoff(idx) + i;
+		trace_tdxgmem_hwpoison(f->id, pg);
+		tdxgmem_event_hwpoison(f, pg);
+	}
 }
 
 /* Quarantine populated pages [@first, @last) of @c; returns how many. */
@@ -198,10 +222,13 @@ static bool tdxgmem_dm_wanted(struct tdxgmem_file *f, struct tdxgmem_chunk *c,
  *
  * Return: 0, or the first failed run's error (never -EHWPOISON).
  */
-static int tdxgmem_chunk_dm(struct tdxgmem_file *f, struct tdxgmem_chunk *c,
-			    u32 first, u32 last, const u64 *only, bool stop,
+static int tdxgmem_chunk_dm(struct tdxgmem_file *f, unsigned long idx,
+			    struct tdxgmem_chunk *c, u32 first, u32 last,
+			    const u64 *only, bool stop,
 			    struct tdxgmem_dm_batch *b, u32 *failed)
 {
+	pgoff_t base = tdxgmem_chunk_pgoff(idx);
+	unsigned long n;
 	u32 i, end;
 	int ret, err = 0;
 
@@ -214,13 +241,21 @@ static int tdxgmem_chunk_dm(struct tdxgmem_file *f, struct tdxgmem_chunk *c,
 			end++;
 		ret = tdxgmem_dm_batch_add(b, tdxgmem_chunk_page(c, i), end - i);
 		if (ret == -EHWPOISON) {
-			tdxgmem_chunk_find_hwpoison(c, i, end);
+			tdxgmem_chunk_find_hwpoison(f, idx, c, i, end);
 			continue;
 		}
 		if (!ret)
 			continue;
-		if (ret == -EIO || !stop)
-			tdxgmem_chunk_quarantine(c, i, end);
+		tdxgmem_event_directmap(f, base + i, end - i, b->restore, ret);
+		if (ret == -EIO || !stop) {
+			n = tdxgmem_chunk_quarantine(c, i, end);
+			trace_tdxgmem_quarantine(f->id, base + i, end - i, n,
+						 TDXGMEM_QUARANTINE_DIRECTMAP,
+						 ret);
+			tdxgmem_event_quarantine(f, base + i, base + end, n,
+						 TDXGMEM_QUARANTINE_DIRECTMAP,
+						 ret);
+		}
 		if (!err) {
 			err = ret;
 			if (failed)
@@ -310,7 +345,7 @@ static bool tdxgmem_chunk_fill_huge(struct tdxgmem_file *f,
 {
 	struct page *page;
 
-	if (tdxgmem_reserve(TDXGMEM_CHUNK_PAGES))
+	if (tdxgmem_reserve(f, TDXGMEM_CHUNK_PAGES))
 		return false;
 	page = alloc_pages_node(f->nid, TDXGMEM_GFP_CHUNK, TDXGMEM_CHUNK_SHIFT);
 	if (!page) {
@@ -360,7 +395,7 @@ static int tdxgmem_chunk_fill_page(struct tdxgmem_file *f,
 	ret = tdxgmem_chunk_ensure_array(c);
 	if (ret)
 		return ret;
-	ret = tdxgmem_reserve(1);
+	ret = tdxgmem_reserve(f, 1);
 	if (ret)
 		return ret;
 	page = alloc_pages_node(f->nid, TDXGMEM_GFP_PAGE, 0);
@@ -386,6 +421,7 @@ static int tdxgmem_chunk_fill(struct tdxgmem_file *f, unsigned long idx,
 {
 	struct tdxgmem_dm_batch b;
 	struct tdxgmem_chunk *c;
+	bool added = false;
 	int ret = 0;
 	u32 i;
 
@@ -402,10 +438,13 @@ static int tdxgmem_chunk_fill(struct tdxgmem_file *f, unsigned long idx,
 	if (whole && f->huge && !c->bits.nr_populated &&
 	    tdxgmem_chunk_span(f, idx) == TDXGMEM_CHUNK_PAGES) {
 		if (tdxgmem_chunk_fill_huge(f, c)) {
-			ret = tdxgmem_chunk_dm(f, c, 0, TDXGMEM_CHUNK_PAGES,
+			ret = tdxgmem_chunk_dm(f, idx, c, 0, TDXGMEM_CHUNK_PAGES,
 					       NULL, true, &b, NULL);
 			if (ret)
 				tdxgmem_chunk_free(f, c, 0, TDXGMEM_CHUNK_PAGES);
+			trace_tdxgmem_populate(f->id, tdxgmem_chunk_pgoff(idx),
+					       TDXGMEM_CHUNK_PAGES,
+					       TDXGMEM_CHUNK_SHIFT, ret);
 			goto out;
 		}
 		atomic64_inc(&tdxgmem_stats.fallbacks);
@@ -414,15 +453,20 @@ static int tdxgmem_chunk_fill(struct tdxgmem_file *f, unsigned long idx,
 	for (i = first; i < end; i++) {
 		if (tdxgmem_bit_test(c->bits.populated, i))
 			continue;
+		added = true;
 		ret = tdxgmem_chunk_fill_page(f, c, i);
 		if (ret)
 			break;
-		ret = tdxgmem_chunk_dm(f, c, i, i + 1, NULL, true, &b, NULL);
+		ret = tdxgmem_chunk_dm(f, idx, c, i, i + 1, NULL, true, &b,
+				       NULL);
 		if (ret) {
 			tdxgmem_chunk_free(f, c, i, i + 1);
 			break;
 		}
 	}
+	if (added)
+		trace_tdxgmem_populate(f->id, tdxgmem_chunk_pgoff(idx) + first,
+				       end - first, 0, ret);
 out:
 	tdxgmem_chunk_trim(f, idx, c);
 	tdxgmem_dm_batch_commit(&b);
@@ -546,7 +590,7 @@ struct page *tdxgmem_store_get_shared(struct tdxgmem_file *f, pgoff_t index)
 		page = ERR_PTR(-EIO);
 		goto out;
 	}
-	tdxgmem_chunk_find_hwpoison(c, i, i + 1);
+	tdxgmem_chunk_find_hwpoison(f, idx, c, i, i + 1);
 	if (tdxgmem_bit_test(c->bits.hwpoison, i)) {
 		page = ERR_PTR(-EHWPOISON);
 		goto out;
@@ -639,7 +683,7 @@ int tdxgmem_store_get_pfn(struct tdxgmem_file *f, pgoff_t index, bool alloc,
 		ret = -EIO;
 		goto out;
 	}
-	tdxgmem_chunk_find_hwpoison(c, i, i + 1);
+	tdxgmem_chunk_find_hwpoison(f, idx, c, i, i + 1);
 	if (tdxgmem_bit_test(c->bits.hwpoison, i)) {
 		ret = -EHWPOISON;
 		goto out;
@@ -647,7 +691,7 @@ int tdxgmem_store_get_pfn(struct tdxgmem_file *f, pgoff_t index, bool alloc,
 	*pfn = page_to_pfn(tdxgmem_chunk_page(c, i));
 	/* A 2 MiB answer vouches for every page of the chunk. */
 	if (tdxgmem_chunk_huge_mappable(&c->bits))
-		tdxgmem_chunk_find_hwpoison(c, 0, TDXGMEM_CHUNK_PAGES);
+		tdxgmem_chunk_find_hwpoison(f, idx, c, 0, TDXGMEM_CHUNK_PAGES);
 	*huge_ok = tdxgmem_chunk_huge_mappable(&c->bits);
 out:
 	mutex_unlock(&f->lock);
@@ -711,7 +755,7 @@ void tdxgmem_store_dm(struct tdxgmem_file *f, pgoff_t start, pgoff_t end,
 	mutex_lock(&f->lock);
 	tdxgmem_for_each_chunk(f, idx, c, start, end) {
 		tdxgmem_chunk_clip(idx, start, end, &first, &last);
-		tdxgmem_chunk_dm(f, c, first, last, NULL, false, &b, NULL);
+		tdxgmem_chunk_dm(f, idx, c, first, last, NULL, false, &b, NULL);
 		cond_resched();
 	}
 	mutex_unlock(&f->lock);
@@ -886,8 +930,8 @@ static int tdxgmem_convert_zap(struct tdxgmem_file *f, pgoff_t start,
 	tdxgmem_for_each_chunk(f, idx, c, start, end) {
 		tdxgmem_chunk_clip(idx, start, end, &first, &last);
 		tdxgmem_chunk_changing(c, first, last, true, changing);
-		ret = tdxgmem_chunk_dm(f, c, first, last, changing, true, &b,
-				       &failed);
+		ret = tdxgmem_chunk_dm(f, idx, c, first, last, changing, true,
+				       &b, &failed);
 		if (ret) {
 			fidx = idx;
 			break;
@@ -908,8 +952,8 @@ static int tdxgmem_convert_zap(struct tdxgmem_file *f, pgoff_t start,
 		if (idx == fidx)
 			last = failed;
 		tdxgmem_chunk_changing(c, first, last, true, changing);
-		if (tdxgmem_chunk_dm(f, c, first, last, changing, false, &b,
-				     NULL))
+		if (tdxgmem_chunk_dm(f, idx, c, first, last, changing, false,
+				     &b, NULL))
 			ret = -EIO;
 		cond_resched();
 	}
@@ -950,7 +994,7 @@ int tdxgmem_store_convert_commit(struct tdxgmem_file *f, pgoff_t start,
 	/* Through the direct map, so before the pages may leave it. */
 	tdxgmem_for_each_chunk(f, idx, c, start, end) {
 		tdxgmem_chunk_clip(idx, start, end, &first, &last);
-		tdxgmem_chunk_find_hwpoison(c, first, last);
+		tdxgmem_chunk_find_hwpoison(f, idx, c, first, last);
 		for (i = first; zero && i < last; i++) {
 			/* A poisoned page is never read or written again. */
 			if (tdxgmem_bit_test(c->bits.private, i) != private &&
@@ -1013,7 +1057,8 @@ u64 tdxgmem_store_describe(struct tdxgmem_file *f, pgoff_t start, pgoff_t end,
 		}
 		/* The whole chunk: one poisoned page lowers its map_log2. */
 		if (c)
-			tdxgmem_chunk_find_hwpoison(c, 0, TDXGMEM_CHUNK_PAGES);
+			tdxgmem_chunk_find_hwpoison(f, idx, c, 0,
+						    TDXGMEM_CHUNK_PAGES);
 		next = tdxgmem_chunk_describe(c ? &c->bits : NULL,
 					      f->init_private, pg, cend, eb);
 		if (next != cend) {
@@ -1025,4 +1070,33 @@ u64 tdxgmem_store_describe(struct tdxgmem_file *f, pgoff_t start, pgoff_t end,
 	}
 	mutex_unlock(&f->lock);
 	return pg;
+}
+
+/**
+ * tdxgmem_store_census() - count a file's pages by state and backing.
+ * @f:  the file.
+ * @cs: result.
+ *
+ * Takes file.lock for the walk: a consistent snapshot.
+ */
+void tdxgmem_store_census(struct tdxgmem_file *f, struct tdxgmem_census *cs)
+{
+	bool nodm = f->flags & TDXGMEM_F_NO_DIRECT_MAP;
+	struct tdxgmem_chunk *c;
+	unsigned long idx;
+
+	memset(cs, 0, sizeof(*cs));
+	/* Absent chunks keep the initial attribute; present ones count theirs. */
+	if (f->init_private)
+		cs->private = f->nr_pages;
+	mutex_lock(&f->lock);
+	xa_for_each(&f->chunks, idx, c) {
+		u32 span = tdxgmem_chunk_span(f, idx);
+
+		if (f->init_private)
+			cs->private -= span;
+		tdxgmem_chunk_census(&c->bits, span, nodm, cs);
+		cond_resched();
+	}
+	mutex_unlock(&f->lock);
 }

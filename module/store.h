@@ -8,7 +8,9 @@
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/sched.h>
 #include <linux/types.h>
+#include <linux/uidgid.h>
 #include <linux/xarray.h>
 
 #include "range.h"
@@ -16,6 +18,7 @@
 struct inode;
 struct mem_cgroup;
 struct page;
+struct pid;
 
 /**
  * struct tdxgmem_chunk - backing of pages [idx * 512, idx * 512 + 512).
@@ -48,8 +51,17 @@ struct tdxgmem_chunk {
  * @bindings:     struct tdxgmem_binding of consumers; changed with the
  *                invalidate lock held for write, read with it held.
  * @ref:          one for the open file, one per binding (a binding may
- *                outlive the file, detached); the last put frees @f and
- *                drops the inode reference @f holds.
+ *                outlive the file, detached), one per netlink request
+ *                looking at it; the last put frees @f and drops the inode
+ *                reference @f holds.
+ * @id:           the file's id (netlink, tracepoints, fdinfo); 0 until
+ *                it is registered (files.c).
+ * @uid:          effective uid of the creator.
+ * @pid:          thread group of the creator (a reference), or NULL.
+ * @comm:         the creator's command name.
+ * @released:     ->release() has begun taking the file apart; set with
+ *                the invalidate lock held for write. Netlink readers
+ *                check it under the invalidate lock.
  */
 struct tdxgmem_file {
 	struct inode *inode;
@@ -65,6 +77,11 @@ struct tdxgmem_file {
 	unsigned long nr_populated;
 	struct list_head bindings;
 	struct kref ref;
+	u64 id;
+	kuid_t uid;
+	struct pid *pid;
+	char comm[TASK_COMM_LEN];
+	bool released;
 };
 
 void tdxgmem_store_init(struct tdxgmem_file *f);
@@ -88,5 +105,6 @@ unsigned long tdxgmem_store_quarantine(struct tdxgmem_file *f, pgoff_t start,
 				       pgoff_t end);
 u64 tdxgmem_store_describe(struct tdxgmem_file *f, pgoff_t start, pgoff_t end,
 			   struct tdxgmem_extent_buf *eb);
+void tdxgmem_store_census(struct tdxgmem_file *f, struct tdxgmem_census *cs);
 
 #endif /* _TDXGMEM_STORE_H */

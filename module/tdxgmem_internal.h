@@ -6,6 +6,7 @@
 #define _TDXGMEM_INTERNAL_H
 
 #include <linux/atomic.h>
+#include <linux/cred.h>
 #include <linux/slab.h>
 #include <linux/types.h>
 #include <linux/tdxgmem.h>
@@ -17,6 +18,8 @@
 #endif
 
 struct file;
+struct pid;
+struct sk_buff;
 struct vm_area_struct;
 struct tdxgmem_file;
 
@@ -43,8 +46,21 @@ struct tdxgmem_stats {
 
 extern struct tdxgmem_stats tdxgmem_stats;
 
-/* Module parameters (main.c). */
+/* stats.c: each counter by name (debugfs) and attribute (netlink). */
+struct tdxgmem_stat_desc {
+	const char *name;
+	size_t offset;
+	int attr;
+};
+
+extern const struct tdxgmem_stat_desc tdxgmem_stat_descs[];
+extern const unsigned int tdxgmem_nr_stats;
+s64 tdxgmem_stat_read(const struct tdxgmem_stat_desc *d);
+
+/* Module parameters (main.c, store.c, directmap.c). */
 extern unsigned long tdxgmem_max_file_size;
+extern unsigned int tdxgmem_mem_limit_pct;
+extern bool tdxgmem_dm_allow_resolve;
 
 /* dev.c */
 int tdxgmem_dev_init(void);
@@ -70,6 +86,36 @@ void tdxgmem_drain_lru_caches(void);
 long tdxgmem_convert_ioctl(struct tdxgmem_file *f, void __user *argp);
 
 /* binding.c */
+
+/* What a pfn look-up wants (also in the get_pfn tracepoint). */
+enum tdxgmem_lookup {
+	TDXGMEM_LOOKUP_PRIVATE,		/* allocating */
+	TDXGMEM_LOOKUP_PEEK,		/* private, never allocating */
+	TDXGMEM_LOOKUP_SHARED,		/* allocating */
+};
+
+/**
+ * struct tdxgmem_binding_info - a binding as netlink reports it.
+ * @consumer: module holding the consumer's callbacks ("vmlinux": built in).
+ * @pid:      thread group that bound (the VMM); may have exited.
+ * @comm:     its command name at binding time.
+ * @pgoff:    first file page bound.
+ * @npages:   pages bound.
+ * @base_gfn: guest frame of @pgoff.
+ */
+struct tdxgmem_binding_info {
+	const char *consumer;
+	struct pid *pid;
+	const char *comm;
+	u64 pgoff;
+	u64 npages;
+	u64 base_gfn;
+};
+
+int tdxgmem_bindings_report(struct tdxgmem_file *f,
+			    int (*fn)(void *arg,
+				      const struct tdxgmem_binding_info *bi),
+			    void *arg);
 int tdxgmem_bindings_split(struct tdxgmem_file *f, pgoff_t start, pgoff_t end);
 void tdxgmem_bindings_invalidate(struct tdxgmem_file *f, pgoff_t start,
 				 pgoff_t end, enum tdxgmem_inval_reason reason);
@@ -92,5 +138,42 @@ const char *tdxgmem_directmap_name(void);
 /* debugfs.c */
 void tdxgmem_debugfs_init(void);
 void tdxgmem_debugfs_exit(void);
+
+/* files.c: open files by id, for netlink. */
+
+/**
+ * struct tdxgmem_viewer - who asks about files (netlink access rules).
+ * @uid: the caller's effective uid: it sees the files this uid created.
+ * @all: the caller has CAP_SYS_ADMIN: it sees every file.
+ */
+struct tdxgmem_viewer {
+	kuid_t uid;
+	bool all;
+};
+
+int tdxgmem_files_add(struct tdxgmem_file *f);
+void tdxgmem_files_del(struct tdxgmem_file *f);
+struct tdxgmem_file *tdxgmem_files_get(unsigned long *id,
+				       const struct tdxgmem_viewer *v,
+				       bool exact);
+
+/* store.c: what mem_limit_pct allows now, in pages. */
+u64 tdxgmem_mem_limit_pages(void);
+
+/* netlink.c */
+int tdxgmem_netlink_init(void);
+void tdxgmem_netlink_exit(void);
+
+/* events.c: the "events" multicast group. */
+void tdxgmem_events_init(void);
+void tdxgmem_event_file(struct tdxgmem_file *f, bool created);
+void tdxgmem_event_quarantine(struct tdxgmem_file *f, pgoff_t start,
+			      pgoff_t end, unsigned long nr, u32 cause,
+			      int err);
+void tdxgmem_event_hwpoison(struct tdxgmem_file *f, pgoff_t index);
+void tdxgmem_event_directmap(struct tdxgmem_file *f, pgoff_t start,
+			     unsigned long npages, bool restore, int err);
+void tdxgmem_event_mem_limit(struct tdxgmem_file *f, unsigned long want,
+			     u64 held, u64 limit);
 
 #endif /* _TDXGMEM_INTERNAL_H */

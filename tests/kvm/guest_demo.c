@@ -5,12 +5,17 @@
  * checks all of it (private), asks for a page to be shared and back, and
  * KVM's own statistics tell how much it mapped at 2 MiB.
  *
- *   guest_demo [-m MIB]
+ *   guest_demo [-m MIB] [-- COMMAND [ARGS...]]
+ *
+ * COMMAND (e.g. tdxgmemctl files) runs at the end, while the guest and its
+ * binding still exist.
  */
 #include <getopt.h>
 #include <linux/kvm_para.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "mem.h"
 #include "vmm.h"
@@ -24,6 +29,26 @@ static int fail(struct vmm *vm, const char *what)
 	return 1;
 }
 
+/* Run argv[] while the guest is alive; its exit status. */
+static int run_alive(char **argv)
+{
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		execvp(argv[0], argv);
+		perror(argv[0]);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) < 0) {
+		perror("fork");
+		return 1;
+	}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t mib = 64, size, page = DATA_GPA + 4096 * 3;
@@ -32,11 +57,11 @@ int main(int argc, char **argv)
 	char err[VMM_ERR_LEN];
 	struct vmm *vm;
 	int64_t ret, base_2m;
-	int c;
+	int c, rc = 0;
 
 	while ((c = getopt(argc, argv, "m:")) != -1) {
 		if (c != 'm') {
-			fprintf(stderr, "usage: %s [-m MIB]\n", argv[0]);
+			fprintf(stderr, "usage: %s [-m MIB] [-- COMMAND [ARGS...]]\n", argv[0]);
 			return 2;
 		}
 		mib = strtoull(optarg, NULL, 0);
@@ -72,6 +97,8 @@ int main(int argc, char **argv)
 		return fail(vm, "making the page private again");
 	printf("guest_demo: guest ran on tdxgmem memory, %lld MiB mapped at 2M\n",
 	       (long long)(vmm_stat(vm, "pages_2m") - base_2m) * 2);
+	if (optind < argc)
+		rc = run_alive(argv + optind);
 	vmm_destroy(vm);
-	return 0;
+	return rc;
 }

@@ -358,9 +358,60 @@ TEST(chunk_describe)
 	CHECK_EQ(ext[0].size, (1ULL << 63) - PG);
 }
 
+TEST(chunk_census)
+{
+	struct tdxgmem_census cs = { 0 };
+	struct tdxgmem_chunk_bits b;
+
+	/* Untouched private tail chunk of 100 pages: bits past it not counted. */
+	tdxgmem_chunk_bits_init(&b, true);
+	tdxgmem_chunk_census(&b, 100, true, &cs);
+	CHECK_EQ(cs.private, 100);
+	CHECK_EQ(cs.populated, 0);
+	CHECK_EQ(cs.dm_removed, 0);
+	CHECK_EQ(cs.backing_2m + cs.backing_4k, 0);
+
+	/* A 2 MiB block, 10 pages punched, 5 shared, 2 quarantined, 1 poisoned. */
+	memset(&cs, 0, sizeof(cs));
+	full_contig(&b, true);
+	tdxgmem_bits_assign(b.populated, 10, 20, false);
+	b.nr_populated -= 10;
+	tdxgmem_bits_assign(b.private, 100, 105, false);
+	tdxgmem_bits_assign(b.quarantined, 200, 202, true);
+	b.nr_quarantined = 2;
+	CHECK(tdxgmem_chunk_mark_hwpoison(&b, 300));
+	tdxgmem_chunk_census(&b, 512, true, &cs);
+	CHECK_EQ(cs.populated, 502);
+	CHECK_EQ(cs.private, 507);
+	CHECK_EQ(cs.quarantined, 2);
+	CHECK_EQ(cs.hwpoison, 1);
+	CHECK_EQ(cs.backing_2m, 1);
+	CHECK_EQ(cs.backing_4k, 0);
+	/* Populated, private, not quarantined: 512 - 10 - 5 - 2. */
+	CHECK_EQ(cs.dm_removed, 495);
+
+	/* Not NO_DIRECT_MAP: nothing out of the direct map; counts add up. */
+	tdxgmem_chunk_census(&b, 512, false, &cs);
+	CHECK_EQ(cs.dm_removed, 495);
+	CHECK_EQ(cs.populated, 1004);
+	CHECK_EQ(cs.backing_2m, 2);
+
+	/* Pages backed one by one count as 4 KiB backing. */
+	memset(&cs, 0, sizeof(cs));
+	tdxgmem_chunk_bits_init(&b, false);
+	tdxgmem_bits_assign(b.populated, 0, 3, true);
+	b.nr_populated = 3;
+	tdxgmem_bits_assign(b.private, 63, 66, true);
+	tdxgmem_chunk_census(&b, 65, true, &cs);
+	CHECK_EQ(cs.backing_4k, 3);
+	CHECK_EQ(cs.backing_2m, 0);
+	CHECK_EQ(cs.private, 2);	/* 63 and 64; 65 is past the span */
+	CHECK_EQ(cs.dm_removed, 0);
+}
+
 int main(void)
 {
-	TAP_PLAN(10);
+	TAP_PLAN(11);
 	RUN(check_size);
 	RUN(size_limit);
 	RUN(range_alloc);
@@ -371,5 +422,6 @@ int main(void)
 	RUN(chunk_hwpoison);
 	RUN(extent_merge);
 	RUN(chunk_describe);
+	RUN(chunk_census);
 	TAP_DONE();
 }

@@ -3,6 +3,11 @@
  * tdxgmem-demo: what a VMM does with /dev/tdxgmem, step by step.
  * Prints the capabilities, creates a 64 MiB file, allocates its backing,
  * uses shared pages through mmap and shows the huge-page tracking.
+ *
+ *   tdxgmem-demo [-- COMMAND [ARGS...]]
+ *
+ * COMMAND runs at the end, while the file is still open (the demo shows
+ * it through tdxgmemctl that way).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -13,6 +18,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "uapi/linux/tdxgmem.h"
@@ -60,7 +66,27 @@ static void show_extents(int fd, __u64 size)
 		       size_name(ext[i].backing_log2), size_name(ext[i].map_log2));
 }
 
-int main(void)
+/* Run argv[] with the demo's file still open; its exit status. */
+static int run_open(char **argv)
+{
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		execvp(argv[0], argv);
+		perror(argv[0]);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) < 0) {
+		perror("fork");
+		return 1;
+	}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+int main(int argc, char **argv)
 {
 	struct tdxgmem_caps caps = {};
 	struct tdxgmem_create c = {
@@ -71,6 +97,10 @@ int main(void)
 	char *p;
 	int dev, fd;
 
+	if (argc > 1 && (strcmp(argv[1], "--") || argc < 3)) {
+		fprintf(stderr, "usage: tdxgmem-demo [-- COMMAND [ARGS...]]\n");
+		return 2;
+	}
 	dev = open(TDXGMEM_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 	if (dev < 0) {
 		perror(TDXGMEM_DEVICE_PATH);
@@ -126,6 +156,14 @@ int main(void)
 	}
 	printf("after converting [2 MiB, 4 MiB) to private (KVM may map it at 2 MiB):\n");
 	show_extents(fd, 8 * MiB);
+	if (argc > 2 && !strcmp(argv[1], "--")) {
+		printf("\n$");
+		for (int i = 2; i < argc; i++)
+			printf(" %s", argv[i]);
+		printf("\n");
+		if (run_open(argv + 2))
+			return 1;
+	}
 	close(fd);
 	close(dev);
 	return 0;
