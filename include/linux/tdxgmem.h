@@ -60,13 +60,15 @@ enum tdxgmem_inval_reason {
 /**
  * struct tdxgmem_client_ops - callbacks into the consumer of a binding.
  * @split: demote every mapping larger than 4 KiB that straddles @start or
- *	@end (gfns; @end exclusive) to 4 KiB mappings, keeping them mapped,
- *	and make faults that looked up a pfn before this call retry (KVM:
- *	mmu_invalidate_seq++ under mmu_lock): their max_order may no longer
- *	hold, and a huge mapping installed after the split would straddle
- *	the edge again. (Faults that start later block in tdxgmem until the
- *	operation is over.) May fail with -ENOMEM: the whole operation then
- *	fails, nothing changed, and the caller may retry.
+ *	@end (gfns; @end exclusive) to smaller mappings that do not, keeping
+ *	them mapped, and make faults that looked up a pfn before this call
+ *	retry, on any gfn whose huge block reaches into the range, even if
+ *	they complete while the split drops its locks (KVM: the 2 MiB-aligned
+ *	hull of the range in an mmu_invalidate bracket): their max_order may
+ *	no longer hold, and a huge mapping installed after the split would
+ *	straddle the edge again. (Faults that start later block in tdxgmem
+ *	until the operation is over.) May fail with -ENOMEM: the whole
+ *	operation then fails, nothing changed, and the caller may retry.
  * @invalidate_begin: unmap every mapping of gfns [@start, @end) and keep
  *	faults in the range from completing (KVM: mmu_invalidate_begin +
  *	zap) until @invalidate_end.
@@ -81,7 +83,9 @@ enum tdxgmem_inval_reason {
  * invalidate_end (all) -> tdxgmem changes or frees the pages. Ranges are
  * clipped to the binding. Callbacks may sleep and take mmu_lock; they must
  * not call back into tdxgmem. A conversion to private has no split (see
- * TDXGMEM_INVAL_TO_PRIVATE).
+ * TDXGMEM_INVAL_TO_PRIVATE). No callback runs once tdxgmem_unbind() has
+ * returned, and a binding does not pin its consumer: a consumer unbinds
+ * before it tears down what its callbacks use (KVM: the VM's MMU).
  */
 struct tdxgmem_client_ops {
 	int (*split)(void *client, u64 start, u64 end);

@@ -15,6 +15,7 @@
  * module once no memslot is bound to it, and loads it again from there.
  */
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -709,6 +710,77 @@ out:
 	end_vm(vm);
 }
 
+struct puncher {
+	int fd;
+	volatile bool stop, done;
+	volatile long rounds;
+};
+
+/* Punch and repopulate the file's first 2 MiB until told to stop. */
+static void *punch_loop(void *arg)
+{
+	struct puncher *p = arg;
+
+	while (!p->stop) {
+		if (fallocate(p->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, SZ_2M) ||
+		    fallocate(p->fd, FALLOC_FL_KEEP_SIZE, 0, SZ_2M))
+			break;
+		p->rounds++;
+	}
+	p->done = true;
+	return NULL;
+}
+
+/*
+ * A binding does not pin the VM: another holder of the file may punch
+ * while the VM is destroyed, and KVM's callbacks must never overlap the
+ * teardown of its MMU (kvm_destroy_vm() ends the bindings first; before,
+ * an invalidation in progress met the teardown's WARNs). A race test: each
+ * round destroys a VM while a thread punches its file; any splat fails the
+ * run; the file works afterwards and everything is freed with it.
+ */
+TEST(destroy_while_punching)
+{
+	struct puncher p = { .fd = -1 };
+	long long files0 = tdxgmem_stat("files");
+	struct vmm_mem *m;
+	struct vmm *vm;
+	pthread_t thr;
+	long start;
+	int i;
+
+	if (backend != &vmm_mem_tdxgmem) {
+		skip_reason = "tdxgmem only";
+		return;
+	}
+	for (i = 0; i < 16; i++) {
+		vm = new_vm(2 * SZ_2M, &m);
+		REQUIRE(vm);
+		OK(guest_write(vm, DATA_GPA, 2 * SZ_2M, 0x51, GUEST_F_TAG));
+		p.fd = dup(m->fd);
+		p.stop = p.done = false;
+		start = p.rounds;
+		REQUIRE(p.fd >= 0 && pthread_create(&thr, NULL, punch_loop, &p) == 0);
+		while (p.rounds == start && !p.done)
+			sched_yield();
+		end_vm(vm);
+		p.stop = true;
+		pthread_join(thr, NULL);
+		CHECK(p.rounds > start);
+		/* Unbound now: the file still works on its own. */
+		CHECK_EQ(fallocate(p.fd, FALLOC_FL_KEEP_SIZE, 0, 2 * SZ_2M), 0);
+		close(p.fd);
+		p.fd = -1;
+	}
+	printf("#   %d VMs destroyed, %ld punch rounds in all\n", i, p.rounds);
+	CHECK_EQ(tdxgmem_stat("files"), files0);
+	return;
+out:
+	end_vm(vm);
+	if (p.fd >= 0)
+		close(p.fd);
+}
+
 static long delete_module(const char *name)
 {
 	return syscall(SYS_delete_module, name, O_NONBLOCK);
@@ -783,7 +855,7 @@ int main(int argc, char **argv)
 	if (vmm_keep_static_keys())
 		printf("# cannot keep an idle VM: %s\n", strerror(errno));
 
-	TAP_PLAN(12);
+	TAP_PLAN(13);
 	printf("# backend %s, VM type KVM_X86_SW_PROTECTED_VM\n", name);
 	RUN_T(unexpected_exits_fail);
 	RUN_T(private_memory);
@@ -795,6 +867,7 @@ int main(int argc, char **argv)
 	RUN_T(punch_live);
 	RUN_T(mapping_sizes);
 	RUN_T(bind_errors);
+	RUN_T(destroy_while_punching);
 	RUN_T(close_and_baseline);
 	RUN_T(unload_while_bound);
 	TAP_DONE();
