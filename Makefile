@@ -4,6 +4,7 @@
 #
 #   make                    build tdxgmem.ko for KDIR (default: running kernel)
 #   make KVER=6.12|7.3      build for a cached Debian reference kernel
+#   make KVER=7.3-debug     build for the debug kernel (scripts/debug-kernel)
 #   make demo               boot a reference kernel, load the module, use it
 #   make check              every default test suite; last line "N passed, N failed"
 #   make lint               checkpatch --strict, sparse, W=1 on both kernels
@@ -40,7 +41,7 @@ all: module
 
 module modules:
 	@$(FETCH)
-	@test -n "$(KREL)" || { echo "tdxgmem: $(if $(KVER),unknown KVER=$(KVER) (6.12 or 7.3),no kernel build tree at $(KDIR) (set KDIR= or KVER=))" >&2; exit 1; }
+	@test -n "$(KREL)" || { echo "tdxgmem: $(if $(KVER),unknown KVER=$(KVER) (6.12, 7.3 or 7.3-debug),no kernel build tree at $(KDIR) (set KDIR= or KVER=))" >&2; exit 1; }
 	@mkdir -p $(B)
 	@# One build per kernel at a time: concurrent builds would share $(B).
 	flock $(B).lock sh -c '\

@@ -5,11 +5,17 @@
 TDXGMEM_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE=${TDXGMEM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tdxgmem}
 
-# Reference kernels: short name -> Debian kernel release.
+# Reference kernels: short name -> kernel release. 7.3-debug is built from
+# Debian's linux-source-7.3 by scripts/debug-kernel (KASAN, lockdep, ...).
 declare -A KREL=(
 	[6.12]=6.12.95+deb12-amd64
 	[7.3]=7.3.4+deb13-amd64
+	[7.3-debug]=7.3.4-tdxgmem-debug
 )
+# Kernel command line a reference kernel needs under QEMU. The debug
+# kernel: its ACPI PCI routing times out under TCG (60 s per virtio
+# device).
+declare -A KAPPEND=([7.3-debug]="pci=noacpi")
 # Debian package version of each reference kernel (pins linux-source-*).
 declare -A KSRC_VER=([6.12]=6.12.95-1~bpo12+1 [7.3]=7.3.4-1~bpo13+1)
 
