@@ -10,6 +10,7 @@
 #   make lint               checkpatch --strict, sparse, W=1 on both kernels
 #   make unit               userspace unit tests under ASan/UBSan
 #   make bench              benchmarks (not tests)
+#   make soak [MINUTES=60]  stress + random tests, fresh seeds, on the debug kernel
 #   make clean
 #
 # Modules for each kernel are built in build/<kernel release>/, so builds for
@@ -35,7 +36,7 @@ SRCS := Kbuild module include uapi
 # Test modules, built with TESTS=1 (make check does).
 TEST_SRCS := tests/runner tests/kvmsim tests/dmprobe
 
-.PHONY: all module modules clean demo check lint unit bench kvmsim
+.PHONY: all module modules clean demo check lint unit bench kvmsim soak
 
 all: module
 
@@ -66,6 +67,10 @@ unit:
 
 bench:
 	scripts/bench-run
+
+MINUTES ?= 60
+soak:
+	scripts/soak $(MINUTES)
 
 clean:
 	rm -rf build
