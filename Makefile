@@ -10,6 +10,8 @@
 #   make lint               checkpatch --strict, sparse, W=1 on both kernels
 #   make unit               userspace unit tests under ASan/UBSan
 #   make bench              benchmarks (not tests)
+#   make kvm [KVER=7.3]     KVM modules with patches/kvm/ applied, and the
+#                           stock peer (build/kvm/<release>/{patched,stock})
 #   make soak [MINUTES=60]  stress + random tests, fresh seeds, on the debug kernel
 #   make clean
 #
@@ -36,7 +38,7 @@ SRCS := Kbuild module include uapi
 # Test modules, built with TESTS=1 (make check does).
 TEST_SRCS := tests/runner tests/kvmsim tests/dmprobe
 
-.PHONY: all module modules clean demo check lint unit bench kvmsim soak
+.PHONY: all module modules clean demo check lint unit bench kvmsim kvm soak
 
 all: module
 
@@ -67,6 +69,10 @@ unit:
 
 bench:
 	scripts/bench-run
+
+kvm:
+	scripts/kvm-build --kernel $(or $(KVER),7.3)
+	scripts/kvm-build --kernel $(or $(KVER),7.3) --stock
 
 MINUTES ?= 60
 soak:

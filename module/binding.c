@@ -274,12 +274,21 @@ void tdxgmem_unbind(struct tdxgmem_binding *binding)
 }
 EXPORT_SYMBOL_GPL(tdxgmem_unbind);
 
-static int tdxgmem_binding_pfn(struct tdxgmem_binding *b, u64 gfn, bool alloc,
-			       unsigned long *pfn, int *max_order)
+/* What a pfn look-up wants. */
+enum tdxgmem_lookup {
+	TDXGMEM_LOOKUP_PRIVATE,		/* allocating */
+	TDXGMEM_LOOKUP_PEEK,		/* private, never allocating */
+	TDXGMEM_LOOKUP_SHARED,		/* allocating */
+};
+
+static int tdxgmem_binding_pfn(struct tdxgmem_binding *b, u64 gfn,
+			       enum tdxgmem_lookup what, unsigned long *pfn,
+			       int *max_order)
 {
 	struct address_space *mapping = b->f->inode->i_mapping;
+	struct page *page = NULL;
 	bool huge_ok = false;
-	unsigned long p;
+	unsigned long p = 0;
 	u64 index;
 	int ret;
 
@@ -287,10 +296,24 @@ static int tdxgmem_binding_pfn(struct tdxgmem_binding *b, u64 gfn, bool alloc,
 		return -EINVAL;
 
 	filemap_invalidate_lock_shared(mapping);
-	if (b->detached)
+	if (b->detached) {
 		ret = -ENODEV;
-	else
-		ret = tdxgmem_store_get_pfn(b->f, index, alloc, &p, &huge_ok);
+	} else if (what == TDXGMEM_LOOKUP_SHARED) {
+		/*
+		 * No reference is kept: like a private page, a shared one
+		 * stays until the consumer's invalidate_begin() for it.
+		 */
+		page = tdxgmem_store_get_shared(b->f, index);
+		ret = PTR_ERR_OR_ZERO(page);
+		if (!ret) {
+			p = page_to_pfn(page);
+			put_page(page);
+		}
+	} else {
+		ret = tdxgmem_store_get_pfn(b->f, index,
+					    what == TDXGMEM_LOOKUP_PRIVATE, &p,
+					    &huge_ok);
+	}
 	filemap_invalidate_unlock_shared(mapping);
 	if (ret)
 		return ret;
@@ -323,7 +346,8 @@ static int tdxgmem_binding_pfn(struct tdxgmem_binding *b, u64 gfn, bool alloc,
 int tdxgmem_get_pfn(struct tdxgmem_binding *binding, u64 gfn,
 		    unsigned long *pfn, int *max_order)
 {
-	return tdxgmem_binding_pfn(binding, gfn, true, pfn, max_order);
+	return tdxgmem_binding_pfn(binding, gfn, TDXGMEM_LOOKUP_PRIVATE, pfn,
+				   max_order);
 }
 EXPORT_SYMBOL_GPL(tdxgmem_get_pfn);
 
@@ -343,6 +367,36 @@ EXPORT_SYMBOL_GPL(tdxgmem_get_pfn);
 int tdxgmem_peek_pfn(struct tdxgmem_binding *binding, u64 gfn,
 		     unsigned long *pfn, int *max_order)
 {
-	return tdxgmem_binding_pfn(binding, gfn, false, pfn, max_order);
+	return tdxgmem_binding_pfn(binding, gfn, TDXGMEM_LOOKUP_PEEK, pfn,
+				   max_order);
 }
 EXPORT_SYMBOL_GPL(tdxgmem_peek_pfn);
+
+/**
+ * tdxgmem_get_shared_pfn() - the shared page behind a guest frame.
+ * @binding:   from tdxgmem_bind().
+ * @gfn:       guest frame inside the binding.
+ * @pfn:       result: the page frame of @gfn.
+ * @max_order: result: always 0; shared pages are offered at 4 KiB.
+ *
+ * The page userspace sees through mmap() of the file at the same offset:
+ * a consumer that maps shared guest memory from here needs no second copy
+ * of it. Allocates (zeroed) backing if the page has none. The answer stays
+ * true until the consumer's invalidate_begin() for the gfn (punch-hole,
+ * conversion to private with TDXGMEM_INVAL_TO_PRIVATE, unbind, release);
+ * nothing is pinned, and a mapping the consumer holds never makes a
+ * conversion fail.
+ *
+ * Context: process context, without mmu_lock; takes the file's invalidate
+ * lock shared and may sleep to allocate.
+ * Return: 0; -EINVAL @gfn outside the binding; -EPERM the page is private
+ * (the consumer turns this into a memory-fault exit); -EHWPOISON; -EIO
+ * quarantined; -ENOMEM; -ENODEV the file was released.
+ */
+int tdxgmem_get_shared_pfn(struct tdxgmem_binding *binding, u64 gfn,
+			   unsigned long *pfn, int *max_order)
+{
+	return tdxgmem_binding_pfn(binding, gfn, TDXGMEM_LOOKUP_SHARED, pfn,
+				   max_order);
+}
+EXPORT_SYMBOL_GPL(tdxgmem_get_shared_pfn);

@@ -9,10 +9,12 @@
  * To shared: check (quarantined pages refuse) -> consumers split around
  * the range (may fail: nothing changed) -> consumers and userspace unmap ->
  * zero unless PRESERVE -> mark shared.
- * To private: userspace unmaps (consumers never map shared pages, so they
- * have nothing to split or unmap) -> a page still referenced elsewhere
- * (a pin, I/O in flight) fails the call with -EAGAIN -> zero unless
- * PRESERVE -> mark private.
+ * To private: userspace and consumers unmap the range's shared mappings
+ * (TDXGMEM_INVAL_TO_PRIVATE; consumers keep their private mappings, and
+ * have no huge shared ones to split) -> a page a consumer failed to unmap
+ * refuses (-EIO), a page still referenced elsewhere (a pin, I/O in
+ * flight) fails the call with -EAGAIN -> zero unless PRESERVE -> mark
+ * private.
  * All or nothing: every check precedes the first change of state.
  */
 #include <linux/fs.h>
@@ -44,8 +46,7 @@ static int tdxgmem_to_shared(struct tdxgmem_file *f, pgoff_t start,
 		tdxgmem_store_dm(f, start, end, false);
 		return ret;
 	}
-	tdxgmem_store_convert_commit(f, start, end, false, zero);
-	return 0;
+	return tdxgmem_store_convert_commit(f, start, end, false, zero, bad);
 }
 
 static int tdxgmem_to_private(struct tdxgmem_file *f, pgoff_t start,
@@ -57,12 +58,11 @@ static int tdxgmem_to_private(struct tdxgmem_file *f, pgoff_t start,
 	ret = tdxgmem_store_convert_prepare(f, start, end, true, false, bad, &nr);
 	if (ret || !nr)
 		return ret;
-	tdxgmem_unmap_user(f, start, end);
+	tdxgmem_invalidate(f, start, end, TDXGMEM_INVAL_TO_PRIVATE);
 	ret = tdxgmem_store_convert_prepare(f, start, end, true, true, bad, &nr);
 	if (ret)
 		return ret;
-	tdxgmem_store_convert_commit(f, start, end, true, zero);
-	return 0;
+	return tdxgmem_store_convert_commit(f, start, end, true, zero, bad);
 }
 
 /**
@@ -72,7 +72,8 @@ static int tdxgmem_to_private(struct tdxgmem_file *f, pgoff_t start,
  *
  * Return: 0; -EFAULT; -EINVAL bad request or range; -EAGAIN a page is
  * referenced elsewhere (error_offset says which); -EIO a page is
- * quarantined (error_offset says which); -ENOMEM.
+ * quarantined (error_offset says which); -ENOMEM (also: the kernel could
+ * not take a NO_DIRECT_MAP file's pages out of the direct map).
  */
 long tdxgmem_convert_ioctl(struct tdxgmem_file *f, void __user *argp)
 {
@@ -101,6 +102,8 @@ long tdxgmem_convert_ioctl(struct tdxgmem_file *f, void __user *argp)
 	else
 		ret = tdxgmem_to_shared(f, start, end,
 					!(a.flags & TDXGMEM_CONVERT_PRESERVE), &bad);
+	if (ret)
+		tdxgmem_store_convert_abort(f, start, end);
 	filemap_invalidate_unlock(mapping);
 
 	if (ret == -EAGAIN || ret == -EIO) {

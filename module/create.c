@@ -39,7 +39,8 @@ static int tdxgmem_create_check(const struct tdxgmem_create *req)
 	if (memchr_inv(req->pad, 0, sizeof(req->pad)) ||
 	    memchr_inv(req->reserved, 0, sizeof(req->reserved)))
 		return -EINVAL;
-	if (tdxgmem_check_size(req->size, tdxgmem_max_file_size))
+	if (tdxgmem_check_size(req->size,
+			       tdxgmem_size_limit(READ_ONCE(tdxgmem_max_file_size))))
 		return -EINVAL;
 	if (req->flags & ~TDXGMEM_F_ALL)
 		return -EINVAL;
@@ -98,6 +99,7 @@ static struct file *tdxgmem_file_create(const struct tdxgmem_create *req)
 
 	/* vfs_fallocate() only serves regular files and block devices. */
 	inode->i_mode |= S_IFREG;
+	inode->i_op = &tdxgmem_file_iops;
 	inode->i_blkbits = PAGE_SHIFT;
 	i_size_write(inode, req->size);
 	/* Pages are never in the page cache; say so anyway for the mm. */

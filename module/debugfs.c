@@ -41,9 +41,11 @@ void tdxgmem_debugfs_init(void)
 	tdxgmem_debugfs_dir = debugfs_create_dir("tdxgmem", NULL);
 	debugfs_create_file("stats", 0444, tdxgmem_debugfs_dir, NULL,
 			    &tdxgmem_stats_fops);
-	/* Tests: make the next N direct-map changes fail. */
+	/* Tests: make the next N direct-map changes fail, after a few. */
 	debugfs_create_atomic_t("fail_directmap", 0600, tdxgmem_debugfs_dir,
 				&tdxgmem_dm_fail_next);
+	debugfs_create_atomic_t("fail_directmap_skip", 0600,
+				tdxgmem_debugfs_dir, &tdxgmem_dm_fail_skip);
 }
 
 void tdxgmem_debugfs_exit(void)

@@ -11,6 +11,7 @@
 #include <linux/module.h>
 #include <linux/uaccess.h>
 
+#include "range.h"
 #include "tdxgmem_internal.h"
 
 void tdxgmem_caps_fill(struct tdxgmem_caps *caps)
@@ -20,7 +21,7 @@ void tdxgmem_caps_fill(struct tdxgmem_caps *caps)
 	caps->directmap_mode = tdxgmem_directmap_mode();
 	caps->supported_flags = tdxgmem_supported_flags();
 	caps->page_sizes = (1ULL << PAGE_SHIFT) | (1ULL << PMD_SHIFT);
-	caps->max_file_size = tdxgmem_max_file_size;
+	caps->max_file_size = tdxgmem_size_limit(READ_ONCE(tdxgmem_max_file_size));
 }
 
 static long tdxgmem_get_caps(void __user *argp)

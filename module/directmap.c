@@ -43,24 +43,21 @@ static enum tdxgmem_directmap_mode tdxgmem_dm_mode = TDXGMEM_DIRECTMAP_NONE;
 static struct tdxgmem_dm_resolved tdxgmem_dm_fns;
 
 /*
- * The functions are exported to the test module only (tests/dmprobe), so it
- * can drive them on its own pages before the store uses them. Kernels with
- * EXPORT_SYMBOL_FOR_MODULES (6.18+) enforce that; on older ones the
- * GPL_FOR_MODULES variant, where it exists, is a plain namespace that any
- * module may import, so a GPL export is used there.
- */
-#ifdef EXPORT_SYMBOL_FOR_MODULES
-#define TDXGMEM_DM_EXPORT(sym)	EXPORT_SYMBOL_FOR_MODULES(sym, "tdxgmem_dmprobe")
-#else
-#define TDXGMEM_DM_EXPORT(sym)	EXPORT_SYMBOL_GPL(sym)
-#endif
-
-/*
- * Fault injection for the tests (debugfs tdxgmem/fail_directmap): the next
- * N changes fail as a CPA failure would, before touching anything.
- * Debian's kernels have no CONFIG_FAULT_INJECTION to build this on.
+ * Fault injection for the tests (debugfs tdxgmem/fail_directmap and
+ * fail_directmap_skip): once the skip count of changes has gone through,
+ * the next N changes fail as a CPA failure would, before touching
+ * anything. Debian's kernels have no CONFIG_FAULT_INJECTION to build on.
  */
 atomic_t tdxgmem_dm_fail_next = ATOMIC_INIT(0);
+atomic_t tdxgmem_dm_fail_skip = ATOMIC_INIT(0);
+
+static bool tdxgmem_dm_inject(void)
+{
+	if (!atomic_read(&tdxgmem_dm_fail_next) ||
+	    atomic_add_unless(&tdxgmem_dm_fail_skip, -1, 0))
+		return false;
+	return atomic_add_unless(&tdxgmem_dm_fail_next, -1, 0);
+}
 
 /* Change [addr, addr + nr pages); *flushed: the backend already flushed. */
 static int tdxgmem_dm_set(struct page *first, unsigned int nr, bool valid,
@@ -69,7 +66,7 @@ static int tdxgmem_dm_set(struct page *first, unsigned int nr, bool valid,
 	unsigned long addr = (unsigned long)page_address(first);
 
 	*flushed = false;
-	if (atomic_add_unless(&tdxgmem_dm_fail_next, -1, 0))
+	if (tdxgmem_dm_inject())
 		return -ENOMEM;
 	switch (tdxgmem_dm_mode) {
 #ifdef TDXGMEM_DM_EXPORTED
@@ -155,43 +152,26 @@ static void tdxgmem_dm_note(struct tdxgmem_dm_batch *b, struct page *first,
 	b->pending = true;
 }
 
-static int tdxgmem_dm_zap_run(struct tdxgmem_dm_batch *b, struct page *first,
-			      unsigned int nr)
+/*
+ * Map [first, first + nr) again, leaving pages marked HWPoison out (the
+ * kernel never maps them again either). *@restored counts what came back;
+ * @skipped, if not NULL, the poisoned pages left out.
+ *
+ * Return: 0, or -EIO if a part could not be mapped (its state is unknown).
+ */
+static int tdxgmem_dm_map_run(struct tdxgmem_dm_batch *b, struct page *first,
+			      unsigned int nr, unsigned int *restored,
+			      unsigned int *skipped)
 {
-	bool flushed;
-	int ret, ret2;
-
-	tdxgmem_dm_writeback(first, nr);
-	ret = tdxgmem_dm_set(first, nr, false, &flushed);
-	tdxgmem_dm_note(b, first, nr, flushed);
-	if (!ret) {
-		atomic64_add(nr, &tdxgmem_stats.dm_zapped_pages);
-		return 0;
-	}
-	atomic64_inc(&tdxgmem_stats.dm_failures);
-	/* Part of the run may be out: put all of it back. */
-	ret2 = tdxgmem_dm_set(first, nr, true, &flushed);
-	tdxgmem_dm_note(b, first, nr, flushed);
-	if (ret2) {
-		pr_err("direct map: zap of pfn %#lx+%u failed (%d), rollback failed (%d): pages quarantined\n",
-		       page_to_pfn(first), nr, ret, ret2);
-		return -EIO;
-	}
-	pr_warn_ratelimited("direct map: zap of pfn %#lx+%u failed (%d), rolled back\n",
-			    page_to_pfn(first), nr, ret);
-	return ret;
-}
-
-static int tdxgmem_dm_restore_run(struct tdxgmem_dm_batch *b,
-				  struct page *first, unsigned int nr)
-{
-	unsigned int i = 0, j, skipped = 0;
+	unsigned int i = 0, j;
 	bool flushed;
 	int ret, err = 0;
 
+	*restored = 0;
 	while (i < nr) {
 		if (PageHWPoison(first + i)) {
-			skipped++;
+			if (skipped)
+				(*skipped)++;
 			i++;
 			continue;
 		}
@@ -201,14 +181,55 @@ static int tdxgmem_dm_restore_run(struct tdxgmem_dm_batch *b,
 		tdxgmem_dm_note(b, first + i, j - i, flushed);
 		if (ret) {
 			atomic64_inc(&tdxgmem_stats.dm_failures);
-			pr_err("direct map: restore of pfn %#lx+%u failed (%d): pages quarantined\n",
+			pr_err("direct map: mapping pfn %#lx+%u failed (%d): pages quarantined\n",
 			       page_to_pfn(first + i), j - i, ret);
 			err = -EIO;
 		} else {
-			atomic64_add(j - i, &tdxgmem_stats.dm_restored_pages);
+			*restored += j - i;
 		}
 		i = j;
 	}
+	return err;
+}
+
+static int tdxgmem_dm_zap_run(struct tdxgmem_dm_batch *b, struct page *first,
+			      unsigned int nr)
+{
+	unsigned int restored;
+	bool flushed;
+	int ret;
+
+	tdxgmem_dm_writeback(first, nr);
+	ret = tdxgmem_dm_set(first, nr, false, &flushed);
+	tdxgmem_dm_note(b, first, nr, flushed);
+	if (!ret) {
+		atomic64_add(nr, &tdxgmem_stats.dm_zapped_pages);
+		return 0;
+	}
+	atomic64_inc(&tdxgmem_stats.dm_failures);
+	/*
+	 * Part of the run may be out: put it back as it was, poisoned pages
+	 * excepted (they stay out, wherever they were).
+	 */
+	if (tdxgmem_dm_map_run(b, first, nr, &restored, NULL)) {
+		pr_err("direct map: zap of pfn %#lx+%u failed (%d), so did its rollback\n",
+		       page_to_pfn(first), nr, ret);
+		return -EIO;
+	}
+	pr_warn_ratelimited("direct map: zap of pfn %#lx+%u failed (%d), rolled back\n",
+			    page_to_pfn(first), nr, ret);
+	/* -EIO is kept for "state unknown" (see directmap.h). */
+	return ret == -EIO ? -ENOMEM : ret;
+}
+
+static int tdxgmem_dm_restore_run(struct tdxgmem_dm_batch *b,
+				  struct page *first, unsigned int nr)
+{
+	unsigned int restored, skipped = 0;
+	int err;
+
+	err = tdxgmem_dm_map_run(b, first, nr, &restored, &skipped);
+	atomic64_add(restored, &tdxgmem_stats.dm_restored_pages);
 	if (skipped) {
 		atomic64_add(skipped, &tdxgmem_stats.dm_poison_skipped);
 		pr_warn_ratelimited("direct map: %u poisoned page(s) in pfn %#lx+%u left unmapped\n",

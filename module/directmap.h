@@ -27,9 +27,35 @@
 #ifndef _TDXGMEM_DIRECTMAP_H
 #define _TDXGMEM_DIRECTMAP_H
 
+#include <linux/export.h>
+#include <linux/module.h>
 #include <linux/types.h>
 
 struct page;
+
+/*
+ * The functions below take any page, so no module but tdxgmem may call
+ * them, with one exception: test builds (make TESTS=1, never DKMS) export
+ * them to tests/dmprobe, which drives them on pages of its own. Kernels
+ * with EXPORT_SYMBOL_FOR_MODULES (6.18+) let only that module link to
+ * them; on older ones they sit in the TDXGMEM_TESTS namespace, which a
+ * module must import on purpose (TDXGMEM_DM_IMPORT()). Before 6.13 a
+ * namespace is an identifier, later a string.
+ */
+#if !defined(TDXGMEM_TEST_EXPORTS)
+#define TDXGMEM_DM_EXPORT(sym)
+#elif defined(EXPORT_SYMBOL_FOR_MODULES)
+#define TDXGMEM_DM_EXPORT(sym)	EXPORT_SYMBOL_FOR_MODULES(sym, "tdxgmem_dmprobe")
+#define TDXGMEM_DM_IMPORT()
+#else
+#ifdef HAVE_MODULE_IMPORT_NS_IDENT
+#define TDXGMEM_TEST_NS		TDXGMEM_TESTS
+#else
+#define TDXGMEM_TEST_NS		"TDXGMEM_TESTS"
+#endif
+#define TDXGMEM_DM_EXPORT(sym)	EXPORT_SYMBOL_NS_GPL(sym, TDXGMEM_TEST_NS)
+#define TDXGMEM_DM_IMPORT()	MODULE_IMPORT_NS(TDXGMEM_TEST_NS)
+#endif
 
 /**
  * struct tdxgmem_dm_batch - several zaps (or restores) with one TLB flush.
@@ -77,10 +103,10 @@ bool tdxgmem_dm_available(void);
  * * 0 - the whole range is out of the direct map.
  * * -EOPNOTSUPP - no backend (see tdxgmem_dm_available()); nothing changed.
  * * -EINVAL - @nr is 0 or the range is not in the direct map; nothing changed.
- * * -ENOMEM (or another CPA error) - the change failed and was rolled back:
- *   the whole range is in the direct map again, as before the call. The
- *   pages are safe to free, but must not be handed out as "not in the
- *   direct map".
+ * * -ENOMEM (or another CPA error, never -EIO) - the change failed and was
+ *   rolled back: the range is in the direct map again as before the call,
+ *   but for pages marked HWPoison, which stay out. The pages are safe to
+ *   free, but must not be handed out as "not in the direct map".
  * * -EIO - the change failed and so did the rollback: the state of the range
  *   is unknown. Quarantine the pages: never free them, never hand them out.
  */

@@ -14,6 +14,7 @@
 #include <linux/falloc.h>
 #include <linux/memcontrol.h>
 #include <linux/mm.h>
+#include <linux/mnt_idmapping.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 
@@ -33,26 +34,29 @@
  * fail: then nothing has changed), the direct map of a NO_DIRECT_MAP file's
  * private pages comes back (not for UNBIND: the pages stay private),
  * userspace mappings are zapped, and consumers unmap the range (pages they
- * fail to unmap are quarantined).
+ * fail to unmap are quarantined). A conversion to private (TO_PRIVATE)
+ * neither splits nor restores: only shared mappings go, and consumers map
+ * shared pages at 4 KiB only.
  *
  * Return: 0, or a consumer's split error (-ENOMEM).
  */
 int tdxgmem_invalidate(struct tdxgmem_file *f, pgoff_t start, pgoff_t end,
 		       enum tdxgmem_inval_reason reason)
 {
+	bool to_private = reason == TDXGMEM_INVAL_TO_PRIVATE;
 	int ret;
 
 	lockdep_assert_held_write(&f->inode->i_mapping->invalidate_lock);
 	if (start >= end)
 		return 0;
-	ret = tdxgmem_bindings_split(f, start, end);
+	ret = to_private ? 0 : tdxgmem_bindings_split(f, start, end);
 	if (ret)
 		return ret;
 	/*
 	 * Pages about to be freed or shared get their direct map back before
 	 * consumers unmap them: TDX resets removed pages through it.
 	 */
-	if (reason != TDXGMEM_INVAL_UNBIND)
+	if (reason != TDXGMEM_INVAL_UNBIND && !to_private)
 		tdxgmem_store_dm(f, start, end, true);
 	tdxgmem_unmap_user(f, start, end);
 	tdxgmem_bindings_invalidate(f, start, end, reason);
@@ -104,7 +108,7 @@ static long tdxgmem_punch_hole(struct tdxgmem_file *f, loff_t offset,
 	filemap_invalidate_lock(mapping);
 	ret = tdxgmem_invalidate(f, start, end, TDXGMEM_INVAL_PUNCH);
 	if (!ret)
-		tdxgmem_store_punch(f, start, end);
+		ret = tdxgmem_store_punch(f, start, end);
 	filemap_invalidate_unlock(mapping);
 	return ret;
 }
@@ -113,12 +117,18 @@ static long tdxgmem_fallocate(struct file *file, int mode, loff_t offset,
 			      loff_t len)
 {
 	struct tdxgmem_file *f = file->private_data;
+	long ret;
 
 	if (mode == FALLOC_FL_KEEP_SIZE)
-		return tdxgmem_allocate(f, offset, len);
-	if (mode == (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE))
-		return tdxgmem_punch_hole(f, offset, len);
-	return -EOPNOTSUPP;
+		ret = tdxgmem_allocate(f, offset, len);
+	else if (mode == (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE))
+		ret = tdxgmem_punch_hole(f, offset, len);
+	else
+		return -EOPNOTSUPP;
+	/* mtime and ctime tell a change, as for guest_memfd. */
+	if (!ret)
+		file_modified(file);
+	return ret;
 }
 
 static long tdxgmem_file_ioctl(struct file *file, unsigned int cmd,
@@ -157,6 +167,32 @@ static int tdxgmem_file_release(struct inode *inode, struct file *file)
 	tdxgmem_file_put(f);
 	return 0;
 }
+
+/*
+ * Size, mode, owner and times are not the caller's to set: the size is
+ * fixed for life. -EINVAL, as guest_memfd answers (6.12's anon inodes
+ * would truncate, 7.x's answer -EOPNOTSUPP).
+ */
+static int tdxgmem_setattr(struct mnt_idmap *idmap, struct dentry *dentry,
+			   struct iattr *attr)
+{
+	return -EINVAL;
+}
+
+/* A regular file to stat(2), as guest_memfd (7.x's anon inodes hide it). */
+static int tdxgmem_getattr(struct mnt_idmap *idmap, const struct path *path,
+			   struct kstat *stat, u32 request_mask,
+			   unsigned int query_flags)
+{
+	generic_fillattr(&nop_mnt_idmap, request_mask, d_inode(path->dentry),
+			 stat);
+	return 0;
+}
+
+const struct inode_operations tdxgmem_file_iops = {
+	.setattr	= tdxgmem_setattr,
+	.getattr	= tdxgmem_getattr,
+};
 
 /* No read/write/llseek: read(2), write(2), pread(2) and pwrite(2) fail. */
 const struct file_operations tdxgmem_file_fops = {

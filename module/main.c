@@ -15,11 +15,14 @@
 
 struct tdxgmem_stats tdxgmem_stats;
 
-/* 0 means "no limit beyond RAM"; checked against at TDXGMEM_CREATE. */
+/*
+ * Checked at TDXGMEM_CREATE through tdxgmem_size_limit(): 0 means no limit
+ * but the largest file offset (nothing is allocated at create).
+ */
 unsigned long tdxgmem_max_file_size = 1UL << 40;
 module_param_named(max_file_size, tdxgmem_max_file_size, ulong, 0644);
 MODULE_PARM_DESC(max_file_size,
-		 "Largest tdxgmem file, in bytes (default 1 TiB); reported in TDXGMEM_GET_CAPS");
+		 "Largest tdxgmem file, in bytes (default 1 TiB; 0: no limit, up to 2^63 - 4 KiB); reported in TDXGMEM_GET_CAPS");
 
 static int __init tdxgmem_init(void)
 {

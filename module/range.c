@@ -235,7 +235,8 @@ bool tdxgmem_extent_add(struct tdxgmem_extent_buf *eb, u64 pgoff, u64 npages,
  * @b:       chunk state, or NULL for an absent chunk.
  * @private: the file's initial attribute (used when @b is NULL).
  * @pg:      first page (file index).
- * @end:     one past the last page; [@pg, @end) lies within one chunk.
+ * @end:     one past the last page; [@pg, @end) lies within one chunk
+ *           (any range of absent chunks when @b is NULL).
  * @eb:      extent buffer.
  *
  * Return: the first page not described: @end, or less if @eb filled up.
@@ -263,9 +264,25 @@ u64 tdxgmem_chunk_describe(const struct tdxgmem_chunk_bits *b, bool private,
 }
 
 /**
+ * tdxgmem_size_limit() - the largest size TDXGMEM_CREATE accepts.
+ * @max_file_size: the max_file_size module parameter; 0 means no limit.
+ *
+ * File sizes are loff_t: whatever the parameter says, a file ends below
+ * 2^63 bytes, on a page boundary.
+ *
+ * Return: the limit in bytes, page-aligned, at most TDXGMEM_SIZE_MAX.
+ */
+u64 tdxgmem_size_limit(u64 max_file_size)
+{
+	if (!max_file_size || max_file_size > TDXGMEM_SIZE_MAX)
+		return TDXGMEM_SIZE_MAX;
+	return max_file_size & ~TDXGMEM_PAGE_MASK;
+}
+
+/**
  * tdxgmem_check_size() - validate TDXGMEM_CREATE's size.
  * @size:     requested size in bytes.
- * @max_size: largest size allowed.
+ * @max_size: largest size allowed (tdxgmem_size_limit()).
  *
  * Return: 0, or -EINVAL if @size is zero, unaligned or above @max_size.
  */

@@ -16,6 +16,8 @@
 #define TDXGMEM_CHUNK_PAGES	BIT(TDXGMEM_CHUNK_SHIFT)
 #define TDXGMEM_HUGE_SHIFT	(TDXGMEM_PAGE_SHIFT + TDXGMEM_CHUNK_SHIFT)
 #define TDXGMEM_CHUNK_WORDS	(TDXGMEM_CHUNK_PAGES / 64)
+/* Largest file: the last page-aligned size a loff_t can hold. */
+#define TDXGMEM_SIZE_MAX	(BIT_ULL(63) - TDXGMEM_PAGE_SIZE)
 
 /**
  * struct tdxgmem_chunk_bits - per-page state of one 512-page chunk.
@@ -85,6 +87,7 @@ bool tdxgmem_extent_add(struct tdxgmem_extent_buf *eb, u64 pgoff, u64 npages,
 u64 tdxgmem_chunk_describe(const struct tdxgmem_chunk_bits *b, bool private,
 			   u64 pg, u64 end, struct tdxgmem_extent_buf *eb);
 
+u64 tdxgmem_size_limit(u64 max_file_size);
 int tdxgmem_check_size(u64 size, u64 max_size);
 int tdxgmem_range_alloc(u64 off, u64 len, u64 fsize, u64 *start, u64 *end);
 int tdxgmem_range_punch(u64 off, u64 len, u64 fsize, u64 *start, u64 *end);

@@ -142,19 +142,6 @@ static void tdxgmem_chunk_find_hwpoison(struct tdxgmem_chunk *c, u32 first,
 			atomic64_inc(&tdxgmem_stats.hwpoison);
 }
 
-/*
- * A NO_DIRECT_MAP file keeps exactly its populated, private pages out of
- * the direct map (quarantined ones excepted: their state is not trusted).
- */
-static bool tdxgmem_page_unmapped(struct tdxgmem_file *f,
-				  struct tdxgmem_chunk *c, u32 i)
-{
-	return (f->flags & TDXGMEM_F_NO_DIRECT_MAP) &&
-	       tdxgmem_bit_test(c->bits.populated, i) &&
-	       tdxgmem_bit_test(c->bits.private, i) &&
-	       !tdxgmem_bit_test(c->bits.quarantined, i);
-}
-
 /* Quarantine populated pages [@first, @last) of @c; returns how many. */
 static unsigned long tdxgmem_chunk_quarantine(struct tdxgmem_chunk *c,
 					      u32 first, u32 last)
@@ -174,32 +161,46 @@ static unsigned long tdxgmem_chunk_quarantine(struct tdxgmem_chunk *c,
 	return n;
 }
 
-/* Is page @i of @c out of the direct map, and in @only (if given)? */
+/*
+ * Does page @i of @c move in the zap or restore at hand? A NO_DIRECT_MAP
+ * file keeps its populated private pages out of the direct map
+ * (quarantined ones excepted: their state is not trusted). @only, if
+ * given, names the pages whose attribute changes now: they are, or are
+ * about to become, private, and only they move.
+ */
 static bool tdxgmem_dm_wanted(struct tdxgmem_file *f, struct tdxgmem_chunk *c,
 			      u32 i, const u64 *only)
 {
-	return tdxgmem_page_unmapped(f, c, i) &&
-	       (!only || tdxgmem_bit_test(only, i));
+	if (!(f->flags & TDXGMEM_F_NO_DIRECT_MAP) ||
+	    !tdxgmem_bit_test(c->bits.populated, i) ||
+	    tdxgmem_bit_test(c->bits.quarantined, i))
+		return false;
+	return tdxgmem_bit_test(only ? only : c->bits.private, i);
 }
 
 /*
  * Add the pages of [@first, @last) of @c that tdxgmem_dm_wanted() names to
  * a zap or restore batch, in physically contiguous runs (a whole
  * contiguous private chunk is one 2 MiB run, so the direct map keeps its
- * 2 MiB leaf). @only, if given, limits it to the pages whose state just
- * changed: the others are where they belong already, and a page zapped
- * twice would be written back through an address no longer mapped. A run that fails is quarantined:
- * its direct-map state is no longer known, so it is never handed out or
- * freed (DESIGN section 5). Poisoned pages are never restored; they stay
- * out of the direct map, as the kernel's own machine-check handling keeps
- * them, and may be freed. Called with file.lock held.
+ * 2 MiB leaf). A page zapped twice would be written back through an
+ * address no longer mapped: callers name exactly the pages that move.
+ * Poisoned pages are never restored; they stay out of the direct map, as
+ * the kernel's own machine-check handling keeps them, and may be freed.
  *
- * Return: 0, or the first run's error other than -EHWPOISON (its pages
- * are quarantined).
+ * A run whose state is unknown afterwards (-EIO: the change and its
+ * rollback failed) is quarantined: never handed out or freed (DESIGN
+ * section 5). A zap that was rolled back (-ENOMEM) leaves its pages as
+ * they were, safe: with @stop the walk ends there, *@failed = the run's
+ * first page, and the caller undoes or frees; without @stop the run is
+ * quarantined as well (its pages stay private but mapped, which a
+ * NO_DIRECT_MAP file must not hand out) and the walk goes on.
+ * Called with file.lock held.
+ *
+ * Return: 0, or the first failed run's error (never -EHWPOISON).
  */
 static int tdxgmem_chunk_dm(struct tdxgmem_file *f, struct tdxgmem_chunk *c,
-			    u32 first, u32 last, const u64 *only,
-			    struct tdxgmem_dm_batch *b)
+			    u32 first, u32 last, const u64 *only, bool stop,
+			    struct tdxgmem_dm_batch *b, u32 *failed)
 {
 	u32 i, end;
 	int ret, err = 0;
@@ -216,13 +217,51 @@ static int tdxgmem_chunk_dm(struct tdxgmem_file *f, struct tdxgmem_chunk *c,
 			tdxgmem_chunk_find_hwpoison(c, i, end);
 			continue;
 		}
-		if (ret) {
+		if (!ret)
+			continue;
+		if (ret == -EIO || !stop)
 			tdxgmem_chunk_quarantine(c, i, end);
-			if (!err)
-				err = ret;
+		if (!err) {
+			err = ret;
+			if (failed)
+				*failed = i;
 		}
+		if (stop)
+			break;
 	}
 	return err;
+}
+
+/*
+ * Free the populated pages of [@first, @last) of @c but the quarantined
+ * ones. Called with file.lock held.
+ *
+ * Return: how many quarantined pages were kept.
+ */
+static unsigned long tdxgmem_chunk_free(struct tdxgmem_file *f,
+					struct tdxgmem_chunk *c, u32 first,
+					u32 last)
+{
+	unsigned long freed = 0, kept = 0;
+	u32 i;
+
+	for (i = first; i < last; i++) {
+		if (!tdxgmem_bit_test(c->bits.populated, i))
+			continue;
+		if (tdxgmem_bit_test(c->bits.quarantined, i)) {
+			kept++;
+			continue;
+		}
+		put_page(tdxgmem_chunk_page(c, i));
+		if (c->pages)
+			c->pages[i] = NULL;
+		tdxgmem_chunk_unpopulate(&c->bits, i);
+		freed++;
+	}
+	f->nr_populated -= freed;
+	tdxgmem_unreserve(freed);
+	atomic64_add(freed, &tdxgmem_stats.frees);
+	return kept;
 }
 
 /* Look up chunk @idx, creating it. Called with file.lock held. */
@@ -355,15 +394,18 @@ static int tdxgmem_chunk_fill(struct tdxgmem_file *f, unsigned long idx,
 		return PTR_ERR(c);
 
 	/*
-	 * New private pages of a NO_DIRECT_MAP file leave the direct map; if
-	 * that fails they are quarantined and the population fails.
+	 * New private pages of a NO_DIRECT_MAP file leave the direct map. If
+	 * that fails the population fails: pages the kernel put back are
+	 * freed again, pages in an unknown state are quarantined.
 	 */
 	tdxgmem_dm_batch_begin(&b, false);
 	if (whole && f->huge && !c->bits.nr_populated &&
 	    tdxgmem_chunk_span(f, idx) == TDXGMEM_CHUNK_PAGES) {
 		if (tdxgmem_chunk_fill_huge(f, c)) {
 			ret = tdxgmem_chunk_dm(f, c, 0, TDXGMEM_CHUNK_PAGES,
-					       NULL, &b);
+					       NULL, true, &b, NULL);
+			if (ret)
+				tdxgmem_chunk_free(f, c, 0, TDXGMEM_CHUNK_PAGES);
 			goto out;
 		}
 		atomic64_inc(&tdxgmem_stats.fallbacks);
@@ -373,13 +415,16 @@ static int tdxgmem_chunk_fill(struct tdxgmem_file *f, unsigned long idx,
 		if (tdxgmem_bit_test(c->bits.populated, i))
 			continue;
 		ret = tdxgmem_chunk_fill_page(f, c, i);
-		if (!ret)
-			ret = tdxgmem_chunk_dm(f, c, i, i + 1, NULL, &b);
 		if (ret)
 			break;
+		ret = tdxgmem_chunk_dm(f, c, i, i + 1, NULL, true, &b, NULL);
+		if (ret) {
+			tdxgmem_chunk_free(f, c, i, i + 1);
+			break;
+		}
 	}
-	tdxgmem_chunk_trim(f, idx, c);
 out:
+	tdxgmem_chunk_trim(f, idx, c);
 	tdxgmem_dm_batch_commit(&b);
 	return ret;
 }
@@ -403,24 +448,18 @@ void tdxgmem_store_destroy(struct tdxgmem_file *f)
 {
 	struct tdxgmem_chunk *c;
 	unsigned long idx;
-	u32 i;
-
-	unsigned long kept = 0;
 
 	xa_for_each(&f->chunks, idx, c) {
-		/* Quarantined pages may still be mapped: never free them. */
-		for (i = 0; i < TDXGMEM_CHUNK_PAGES; i++)
-			if (tdxgmem_bit_test(c->bits.populated, i) &&
-			    !tdxgmem_bit_test(c->bits.quarantined, i))
-				put_page(tdxgmem_chunk_page(c, i));
-		kept += c->bits.nr_quarantined;
+		/*
+		 * Quarantined pages may still be mapped: never freed, and
+		 * they stay counted in the pages held (mem_limit_pct).
+		 */
+		tdxgmem_chunk_free(f, c, 0, TDXGMEM_CHUNK_PAGES);
 		kfree(c->pages);
 		kfree(c);
 		cond_resched();
 	}
 	xa_destroy(&f->chunks);
-	atomic64_add(f->nr_populated - kept, &tdxgmem_stats.frees);
-	tdxgmem_unreserve(f->nr_populated);
 	f->nr_populated = 0;
 	mutex_destroy(&f->lock);
 }
@@ -528,37 +567,27 @@ out:
  * Attributes stay. Called with the invalidate lock held for write, after
  * tdxgmem_invalidate() of the range. A page still referenced elsewhere (a
  * pipe after vmsplice, an I/O in flight) is freed when that reference goes.
+ * Quarantined pages stay (a consumer failed to unmap them, or their direct
+ * map could not be restored).
+ *
+ * Return: 0, or -EIO if quarantined pages were kept.
  */
-void tdxgmem_store_punch(struct tdxgmem_file *f, pgoff_t start, pgoff_t end)
+int tdxgmem_store_punch(struct tdxgmem_file *f, pgoff_t start, pgoff_t end)
 {
 	struct tdxgmem_chunk *c;
-	unsigned long idx;
-	u32 first, last, i;
+	unsigned long idx, kept = 0;
+	u32 first, last;
 
 	lockdep_assert_held_write(&f->inode->i_mapping->invalidate_lock);
 	tdxgmem_for_each_chunk(f, idx, c, start, end) {
-		unsigned long freed = 0;
-
 		tdxgmem_chunk_clip(idx, start, end, &first, &last);
 		mutex_lock(&f->lock);
-		for (i = first; i < last; i++) {
-			if (!tdxgmem_bit_test(c->bits.populated, i) ||
-			    tdxgmem_bit_test(c->bits.quarantined, i))
-				continue;
-			put_page(tdxgmem_chunk_page(c, i));
-			if (c->pages)
-				c->pages[i] = NULL;
-			tdxgmem_chunk_unpopulate(&c->bits, i);
-			freed++;
-		}
-		f->nr_populated -= freed;
+		kept += tdxgmem_chunk_free(f, c, first, last);
 		tdxgmem_chunk_trim(f, idx, c);
 		mutex_unlock(&f->lock);
-
-		tdxgmem_unreserve(freed);
-		atomic64_add(freed, &tdxgmem_stats.frees);
 		cond_resched();
 	}
+	return kept ? -EIO : 0;
 }
 
 /**
@@ -664,7 +693,8 @@ unsigned long tdxgmem_store_quarantine(struct tdxgmem_file *f, pgoff_t start,
  *           private).
  *
  * One TLB flush for the whole call. Pages whose change fails are
- * quarantined. Called with the invalidate lock held for write.
+ * quarantined (a private page left in the direct map is not handed out
+ * either). Called with the invalidate lock held for write.
  */
 void tdxgmem_store_dm(struct tdxgmem_file *f, pgoff_t start, pgoff_t end,
 		      bool restore)
@@ -681,7 +711,7 @@ void tdxgmem_store_dm(struct tdxgmem_file *f, pgoff_t start, pgoff_t end,
 	mutex_lock(&f->lock);
 	tdxgmem_for_each_chunk(f, idx, c, start, end) {
 		tdxgmem_chunk_clip(idx, start, end, &first, &last);
-		tdxgmem_chunk_dm(f, c, first, last, NULL, &b);
+		tdxgmem_chunk_dm(f, c, first, last, NULL, false, &b, NULL);
 		cond_resched();
 	}
 	mutex_unlock(&f->lock);
@@ -718,6 +748,39 @@ static int tdxgmem_chunk_convert_check(struct tdxgmem_chunk *c, pgoff_t base,
 	return 0;
 }
 
+/* Check (and set up) every chunk of a conversion; file.lock held. */
+static int tdxgmem_convert_walk(struct tdxgmem_file *f, pgoff_t start,
+				pgoff_t end, bool private, bool check_pins,
+				pgoff_t *bad, unsigned long *nr)
+{
+	unsigned long idx, last_idx = (end - 1) >> TDXGMEM_CHUNK_SHIFT;
+	struct tdxgmem_chunk *c;
+	u32 first, last;
+	int ret = 0;
+
+	*nr = 0;
+	for (idx = start >> TDXGMEM_CHUNK_SHIFT; idx <= last_idx; idx++) {
+		/* Absent chunks already @private need nothing: skip them. */
+		c = f->init_private == private ?
+		    xa_find(&f->chunks, &idx, last_idx, XA_PRESENT) :
+		    tdxgmem_chunk_get(f, idx);
+		if (!c)
+			break;
+		if (IS_ERR(c)) {
+			ret = PTR_ERR(c);
+			break;
+		}
+		tdxgmem_chunk_clip(idx, start, end, &first, &last);
+		ret = tdxgmem_chunk_convert_check(c, (pgoff_t)idx << TDXGMEM_CHUNK_SHIFT,
+						  first, last, private,
+						  check_pins, bad, nr);
+		if (ret)
+			break;
+		cond_resched();
+	}
+	return ret;
+}
+
 /**
  * tdxgmem_store_convert_prepare() - can [@start, @end) become @private?
  * @f:          the file.
@@ -725,13 +788,17 @@ static int tdxgmem_chunk_convert_check(struct tdxgmem_chunk *c, pgoff_t base,
  * @end:        one past the last page, at most f->nr_pages.
  * @private:    the attribute wanted.
  * @check_pins: fail pages referenced by anybody but tdxgmem (pins, I/O);
- *              meaningful once userspace mappings are gone.
+ *              meaningful once userspace mappings are gone. References
+ *              the kernel drops when asked (per-CPU mlock batches) are
+ *              drained first.
  * @bad:        out: with -EAGAIN or -EIO, the first page that cannot change.
  * @nr:         out: how many pages would change.
  *
- * Also sets up the chunk state tdxgmem_store_convert_commit() will need,
- * so that the commit cannot fail. Changes nothing visible. Called with the
- * invalidate lock held for write.
+ * Also sets up the chunk state tdxgmem_store_convert_commit() will need
+ * (charged to the file's memcg, as all its memory), so that the commit
+ * can only fail in the direct map. Changes nothing visible; if the
+ * conversion does not go ahead, tdxgmem_store_convert_abort() drops that
+ * state again. Called with the invalidate lock held for write.
  *
  * Return: 0; -EAGAIN a page is referenced elsewhere; -EIO a page is
  * quarantined; -ENOMEM.
@@ -740,34 +807,113 @@ int tdxgmem_store_convert_prepare(struct tdxgmem_file *f, pgoff_t start,
 				  pgoff_t end, bool private, bool check_pins,
 				  pgoff_t *bad, unsigned long *nr)
 {
-	unsigned long idx;
-	u32 first, last;
-	int ret = 0;
+	struct mem_cgroup *old;
+	int ret;
 
 	lockdep_assert_held_write(&f->inode->i_mapping->invalidate_lock);
-	*nr = 0;
+	old = set_active_memcg(f->memcg);
 	mutex_lock(&f->lock);
-	for (idx = start >> TDXGMEM_CHUNK_SHIFT;
-	     idx <= (end - 1) >> TDXGMEM_CHUNK_SHIFT; idx++) {
-		struct tdxgmem_chunk *c = xa_load(&f->chunks, idx);
+	ret = tdxgmem_convert_walk(f, start, end, private, check_pins, bad, nr);
+	mutex_unlock(&f->lock);
+	/* The kernel's own references go when asked; look again then. */
+	if (ret == -EAGAIN) {
+		tdxgmem_drain_lru_caches();
+		mutex_lock(&f->lock);
+		ret = tdxgmem_convert_walk(f, start, end, private, check_pins,
+					   bad, nr);
+		mutex_unlock(&f->lock);
+	}
+	set_active_memcg(old);
+	return ret;
+}
 
-		tdxgmem_chunk_clip(idx, start, end, &first, &last);
-		if (!c) {
-			if (f->init_private == private)
-				continue;
-			c = tdxgmem_chunk_get(f, idx);
-			if (IS_ERR(c)) {
-				ret = PTR_ERR(c);
-				break;
-			}
-		}
-		ret = tdxgmem_chunk_convert_check(c, (pgoff_t)idx << TDXGMEM_CHUNK_SHIFT,
-						  first, last, private,
-						  check_pins, bad, nr);
-		if (ret)
-			break;
+/**
+ * tdxgmem_store_convert_abort() - a conversion of [@start, @end) failed.
+ * @f:     the file.
+ * @start: first page.
+ * @end:   one past the last page.
+ *
+ * Drops the chunk state tdxgmem_store_convert_prepare() set up that says
+ * nothing an absent chunk would not. Called with the invalidate lock held
+ * for write.
+ */
+void tdxgmem_store_convert_abort(struct tdxgmem_file *f, pgoff_t start,
+				 pgoff_t end)
+{
+	struct tdxgmem_chunk *c;
+	unsigned long idx;
+
+	lockdep_assert_held_write(&f->inode->i_mapping->invalidate_lock);
+	mutex_lock(&f->lock);
+	tdxgmem_for_each_chunk(f, idx, c, start, end) {
+		tdxgmem_chunk_trim(f, idx, c);
+		cond_resched();
 	}
 	mutex_unlock(&f->lock);
+}
+
+/* Pages of [@first, @last) of @c whose attribute is not @private yet. */
+static void tdxgmem_chunk_changing(struct tdxgmem_chunk *c, u32 first,
+				   u32 last, bool private, u64 *changing)
+{
+	u32 i;
+
+	memset(changing, 0, TDXGMEM_CHUNK_WORDS * sizeof(*changing));
+	for (i = first; i < last; i++)
+		if (tdxgmem_bit_test(c->bits.private, i) != private)
+			tdxgmem_bits_assign(changing, i, i + 1, true);
+}
+
+/*
+ * Take the populated pages of [@start, @end) that are about to become
+ * private out of the direct map, all or nothing: if a zap fails, the
+ * pages this call took out come back, and the error is returned with
+ * *@bad = the first page of the failed run. Pages whose state became
+ * unknown (a rollback failed too) are quarantined: -EIO. Called with
+ * file.lock held, zeroing done, before any attribute changes.
+ */
+static int tdxgmem_convert_zap(struct tdxgmem_file *f, pgoff_t start,
+			       pgoff_t end, pgoff_t *bad)
+{
+	u64 changing[TDXGMEM_CHUNK_WORDS];
+	struct tdxgmem_dm_batch b;
+	struct tdxgmem_chunk *c;
+	unsigned long idx, fidx = 0;
+	u32 first, last, failed = 0;
+	int ret = 0;
+
+	tdxgmem_dm_batch_begin(&b, false);
+	tdxgmem_for_each_chunk(f, idx, c, start, end) {
+		tdxgmem_chunk_clip(idx, start, end, &first, &last);
+		tdxgmem_chunk_changing(c, first, last, true, changing);
+		ret = tdxgmem_chunk_dm(f, c, first, last, changing, true, &b,
+				       &failed);
+		if (ret) {
+			fidx = idx;
+			break;
+		}
+		cond_resched();
+	}
+	tdxgmem_dm_batch_commit(&b);
+	if (!ret)
+		return 0;
+	*bad = ((pgoff_t)fidx << TDXGMEM_CHUNK_SHIFT) + failed;
+
+	/* Undo what came before the failed run; it stays shared. */
+	tdxgmem_dm_batch_begin(&b, true);
+	tdxgmem_for_each_chunk(f, idx, c, start, end) {
+		if (idx > fidx)
+			break;
+		tdxgmem_chunk_clip(idx, start, end, &first, &last);
+		if (idx == fidx)
+			last = failed;
+		tdxgmem_chunk_changing(c, first, last, true, changing);
+		if (tdxgmem_chunk_dm(f, c, first, last, changing, false, &b,
+				     NULL))
+			ret = -EIO;
+		cond_resched();
+	}
+	tdxgmem_dm_batch_commit(&b);
 	return ret;
 }
 
@@ -778,47 +924,55 @@ int tdxgmem_store_convert_prepare(struct tdxgmem_file *f, pgoff_t start,
  * @end:     one past the last page.
  * @private: the new attribute.
  * @zero:    clear the contents of populated pages that change.
+ * @bad:     out: with -EIO, the first page quarantined.
  *
  * Follows a successful tdxgmem_store_convert_prepare() under the same hold
  * of the invalidate lock (for write), and the invalidation of the range.
+ * To private, a NO_DIRECT_MAP file's pages leave the direct map first;
+ * that alone can fail, and then no attribute changes (the contents of the
+ * pages are zeroed already if @zero).
+ *
+ * Return: 0; the direct map's error (-ENOMEM): nothing changed state;
+ * -EIO: nothing changed state but pages whose direct-map state is unknown
+ * now, which are quarantined.
  */
-void tdxgmem_store_convert_commit(struct tdxgmem_file *f, pgoff_t start,
-				  pgoff_t end, bool private, bool zero)
+int tdxgmem_store_convert_commit(struct tdxgmem_file *f, pgoff_t start,
+				 pgoff_t end, bool private, bool zero,
+				 pgoff_t *bad)
 {
-	u64 changed[TDXGMEM_CHUNK_WORDS];
-	struct tdxgmem_dm_batch b;
 	struct tdxgmem_chunk *c;
 	unsigned long idx;
 	u32 first, last, i;
+	int ret = 0;
 
 	lockdep_assert_held_write(&f->inode->i_mapping->invalidate_lock);
-	tdxgmem_dm_batch_begin(&b, false);
 	mutex_lock(&f->lock);
+	/* Through the direct map, so before the pages may leave it. */
 	tdxgmem_for_each_chunk(f, idx, c, start, end) {
 		tdxgmem_chunk_clip(idx, start, end, &first, &last);
 		tdxgmem_chunk_find_hwpoison(c, first, last);
-		memset(changed, 0, sizeof(changed));
-		for (i = first; i < last; i++) {
-			if (tdxgmem_bit_test(c->bits.private, i) == private)
-				continue;
+		for (i = first; zero && i < last; i++) {
 			/* A poisoned page is never read or written again. */
-			if (zero && tdxgmem_bit_test(c->bits.populated, i) &&
+			if (tdxgmem_bit_test(c->bits.private, i) != private &&
+			    tdxgmem_bit_test(c->bits.populated, i) &&
 			    !tdxgmem_bit_test(c->bits.hwpoison, i))
 				clear_highpage(tdxgmem_chunk_page(c, i));
-			tdxgmem_bits_assign(c->bits.private, i, i + 1, private);
-			tdxgmem_bits_assign(changed, i, i + 1, true);
 		}
-		/*
-		 * Zeroed (or kept) through the direct map: the pages that
-		 * became private may leave it now.
-		 */
-		if (private)
-			tdxgmem_chunk_dm(f, c, first, last, changed, &b);
-		tdxgmem_chunk_trim(f, idx, c);
 		cond_resched();
 	}
+	if (private && (f->flags & TDXGMEM_F_NO_DIRECT_MAP)) {
+		ret = tdxgmem_convert_zap(f, start, end, bad);
+		if (ret)
+			goto out;
+	}
+	tdxgmem_for_each_chunk(f, idx, c, start, end) {
+		tdxgmem_chunk_clip(idx, start, end, &first, &last);
+		tdxgmem_bits_assign(c->bits.private, first, last, private);
+		tdxgmem_chunk_trim(f, idx, c);
+	}
+out:
 	mutex_unlock(&f->lock);
-	tdxgmem_dm_batch_commit(&b);
+	return ret;
 }
 
 /**
@@ -842,8 +996,21 @@ u64 tdxgmem_store_describe(struct tdxgmem_file *f, pgoff_t start, pgoff_t end,
 				     (pgoff_t)(idx + 1) << TDXGMEM_CHUNK_SHIFT,
 				     end);
 		struct tdxgmem_chunk *c = xa_load(&f->chunks, idx);
+		unsigned long next_idx = idx;
 		pgoff_t next;
 
+		/*
+		 * Absent chunks up to the next present one are one run: a
+		 * sparse file of any size answers in one step.
+		 */
+		if (!c) {
+			if (xa_find_after(&f->chunks, &next_idx,
+					  (end - 1) >> TDXGMEM_CHUNK_SHIFT,
+					  XA_PRESENT))
+				cend = (pgoff_t)next_idx << TDXGMEM_CHUNK_SHIFT;
+			else
+				cend = end;
+		}
 		/* The whole chunk: one poisoned page lowers its map_log2. */
 		if (c)
 			tdxgmem_chunk_find_hwpoison(c, 0, TDXGMEM_CHUNK_PAGES);

@@ -71,14 +71,17 @@ void tdxgmem_store_init(struct tdxgmem_file *f);
 void tdxgmem_store_destroy(struct tdxgmem_file *f);
 int tdxgmem_store_populate(struct tdxgmem_file *f, pgoff_t start, pgoff_t end);
 struct page *tdxgmem_store_get_shared(struct tdxgmem_file *f, pgoff_t index);
-void tdxgmem_store_punch(struct tdxgmem_file *f, pgoff_t start, pgoff_t end);
+int tdxgmem_store_punch(struct tdxgmem_file *f, pgoff_t start, pgoff_t end);
 int tdxgmem_store_get_pfn(struct tdxgmem_file *f, pgoff_t index, bool alloc,
 			  unsigned long *pfn, bool *huge_ok);
 int tdxgmem_store_convert_prepare(struct tdxgmem_file *f, pgoff_t start,
 				  pgoff_t end, bool private, bool check_pins,
 				  pgoff_t *bad, unsigned long *nr);
-void tdxgmem_store_convert_commit(struct tdxgmem_file *f, pgoff_t start,
-				  pgoff_t end, bool private, bool zero);
+void tdxgmem_store_convert_abort(struct tdxgmem_file *f, pgoff_t start,
+				 pgoff_t end);
+int tdxgmem_store_convert_commit(struct tdxgmem_file *f, pgoff_t start,
+				 pgoff_t end, bool private, bool zero,
+				 pgoff_t *bad);
 void tdxgmem_store_dm(struct tdxgmem_file *f, pgoff_t start, pgoff_t end,
 		      bool restore);
 unsigned long tdxgmem_store_quarantine(struct tdxgmem_file *f, pgoff_t start,

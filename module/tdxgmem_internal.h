@@ -57,10 +57,14 @@ long tdxgmem_create_ioctl(void __user *argp);
 
 /* file.c */
 extern const struct file_operations tdxgmem_file_fops;
+extern const struct inode_operations tdxgmem_file_iops;
 int tdxgmem_invalidate(struct tdxgmem_file *f, pgoff_t start, pgoff_t end,
 		       enum tdxgmem_inval_reason reason);
 
 void tdxgmem_unmap_user(struct tdxgmem_file *f, pgoff_t start, pgoff_t end);
+
+/* pins.c */
+void tdxgmem_drain_lru_caches(void);
 
 /* convert.c */
 long tdxgmem_convert_ioctl(struct tdxgmem_file *f, void __user *argp);
@@ -80,6 +84,7 @@ long tdxgmem_query_ioctl(struct tdxgmem_file *f, void __user *argp);
 
 /* directmap.c */
 extern atomic_t tdxgmem_dm_fail_next;
+extern atomic_t tdxgmem_dm_fail_skip;
 int tdxgmem_directmap_init(void);
 enum tdxgmem_directmap_mode tdxgmem_directmap_mode(void);
 const char *tdxgmem_directmap_name(void);

@@ -17,7 +17,8 @@
  *
  * tdxgmem_bind() and tdxgmem_unbind() take the invalidate lock for write and
  * may call the callbacks; call them with slots_lock (or nothing) held, never
- * with mmu_lock. tdxgmem_get_pfn() and tdxgmem_peek_pfn() take it shared;
+ * with mmu_lock. tdxgmem_get_pfn(), tdxgmem_peek_pfn() and
+ * tdxgmem_get_shared_pfn() take it shared;
  * call them without mmu_lock, like kvm_gmem_get_pfn().
  */
 #ifndef _LINUX_TDXGMEM_H
@@ -36,12 +37,24 @@ struct tdxgmem_binding;
  * @TDXGMEM_INVAL_UNBIND:    tdxgmem_unbind(): the pages stay in the file.
  * @TDXGMEM_INVAL_RELEASE:   the file is being released: every page of the
  *                           binding will be freed and the binding detached.
+ * @TDXGMEM_INVAL_TO_PRIVATE: conversion to private: the consumer must unmap
+ *                           its mappings of *shared* pages of the range
+ *                           (tdxgmem_get_shared_pfn()); its private mappings
+ *                           of the range stay valid and must be kept (a TDX
+ *                           consumer would lose their contents). No split
+ *                           precedes it: shared pages are offered at 4 KiB.
+ *
+ * For every other reason the consumer unmaps everything in the range. A
+ * consumer that keeps private and shared mappings apart may also spare
+ * its shared mappings for TO_SHARED (the pages stay) but must unmap its
+ * private ones.
  */
 enum tdxgmem_inval_reason {
 	TDXGMEM_INVAL_PUNCH,
 	TDXGMEM_INVAL_TO_SHARED,
 	TDXGMEM_INVAL_UNBIND,
 	TDXGMEM_INVAL_RELEASE,
+	TDXGMEM_INVAL_TO_PRIVATE,
 };
 
 /**
@@ -67,7 +80,8 @@ enum tdxgmem_inval_reason {
  * the order split (all bindings) -> invalidate_begin (all) ->
  * invalidate_end (all) -> tdxgmem changes or frees the pages. Ranges are
  * clipped to the binding. Callbacks may sleep and take mmu_lock; they must
- * not call back into tdxgmem.
+ * not call back into tdxgmem. A conversion to private has no split (see
+ * TDXGMEM_INVAL_TO_PRIVATE).
  */
 struct tdxgmem_client_ops {
 	int (*split)(void *client, u64 start, u64 end);
@@ -81,7 +95,8 @@ struct tdxgmem_client_ops {
  * module/binding.c): -EINVAL gfn outside the binding; -EPERM the page is
  * shared (turn it into a memory-fault exit); -EHWPOISON; -EIO the page is
  * quarantined; -ENOMEM; -ENODEV the file was released; peek only: -ENOENT
- * the page has no backing. tdxgmem_bind(): -EINVAL, -EBUSY (overlap),
+ * the page has no backing. tdxgmem_get_shared_pfn(): the same, with -EPERM
+ * meaning the page is private. tdxgmem_bind(): -EINVAL, -EBUSY (overlap),
  * -ENOMEM.
  *
  * Memory failure: the kernel does not tell tdxgmem when it poisons a page
@@ -103,5 +118,7 @@ int tdxgmem_get_pfn(struct tdxgmem_binding *binding, u64 gfn,
 		    unsigned long *pfn, int *max_order);
 int tdxgmem_peek_pfn(struct tdxgmem_binding *binding, u64 gfn,
 		     unsigned long *pfn, int *max_order);
+int tdxgmem_get_shared_pfn(struct tdxgmem_binding *binding, u64 gfn,
+			   unsigned long *pfn, int *max_order);
 
 #endif /* _LINUX_TDXGMEM_H */

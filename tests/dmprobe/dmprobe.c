@@ -17,8 +17,8 @@
  *           write() fails with the API's error, as -errno.
  *   blocks  "<index> <first pfn> <zapped>" per block.
  *
- * The zap/restore functions are exported by tdxgmem to this module only
- * (EXPORT_SYMBOL_FOR_MODULES where the kernel has it), so the API is tested
+ * The zap/restore functions are exported by tdxgmem's test builds to this
+ * module only (directmap.h: TDXGMEM_DM_EXPORT), so the API is tested
  * exactly as the store will call it, without test code in tdxgmem itself.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -265,5 +265,6 @@ static void __exit dmprobe_exit(void)
 module_init(dmprobe_init);
 module_exit(dmprobe_exit);
 
+TDXGMEM_DM_IMPORT();
 MODULE_DESCRIPTION("tdxgmem test: direct-map probe and zap/restore driver");
 MODULE_LICENSE("GPL");

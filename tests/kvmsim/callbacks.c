@@ -94,13 +94,31 @@ static void kvmsim_invalidate_begin(void *client, u64 start, u64 end,
 	}
 	vm->inval_seq++;
 
-	kvmsim_check_straddle(vm, start);
-	kvmsim_check_straddle(vm, end);
 	kvmsim_check_entries(vm, start & ~KVMSIM_HUGE_MASK,
 			     (end | KVMSIM_HUGE_MASK) + 1);
-	kvmsim_sept_zap(vm, start, end);
+	/*
+	 * To private: only shared mappings go (always 4K: no split came
+	 * first); private mappings and their data stay. To shared: private
+	 * mappings go; kvmsim keeps its shared ones, as the contract allows.
+	 */
+	switch (reason) {
+	case TDXGMEM_INVAL_TO_PRIVATE:
+		b->inval_kinds = KVMSIM_SHARED;
+		break;
+	case TDXGMEM_INVAL_TO_SHARED:
+		b->inval_kinds = KVMSIM_PRIVATE;
+		break;
+	default:
+		b->inval_kinds = KVMSIM_ANY;
+		break;
+	}
+	if (b->inval_kinds & KVMSIM_PRIVATE) {
+		kvmsim_check_straddle(vm, start);
+		kvmsim_check_straddle(vm, end);
+	}
+	kvmsim_sept_zap(vm, start, end, b->inval_kinds);
 
-	if (reason != TDXGMEM_INVAL_UNBIND)
+	if (reason != TDXGMEM_INVAL_UNBIND && (b->inval_kinds & KVMSIM_PRIVATE))
 		kvmsim_written_clear(b, start, end);
 	mutex_unlock(&vm->mmu_lock);
 }
@@ -113,10 +131,10 @@ static int kvmsim_invalidate_end(void *client, u64 start, u64 end)
 
 	mutex_lock(&vm->mmu_lock);
 	kvmsim_check_range(b, start, end);
-	if (kvmsim_sept_any(vm, start, end)) {
+	if (kvmsim_sept_any(vm, start, end, b->inval_kinds)) {
 		kvmsim_violation(vm, KVMSIM_V_SURVIVED, start,
 				 "mapping survived its invalidation");
-		kvmsim_sept_zap(vm, start, end);
+		kvmsim_sept_zap(vm, start, end, b->inval_kinds);
 	}
 	if (vm->inval_count <= 0)
 		kvmsim_violation(vm, KVMSIM_V_UNBALANCED, start,

@@ -182,11 +182,21 @@ static void kvmsim_peek_one(struct kvmsim_vm *vm, struct kvmsim_snapshot *s,
 			     "mapping outlived its binding");
 		return;
 	}
-	r = tdxgmem_peek_pfn(b->tb, gfn, &pfn, &order);
-	if (r) {
-		kvmsim_found(s, KVMSIM_V_NOT_PRIVATE, gfn,
-			     "mapped gfn not private and populated (peek fails)");
-		return;
+	/* The page is mapped, hence populated: nothing is allocated. */
+	if (e->shared) {
+		r = tdxgmem_get_shared_pfn(b->tb, gfn, &pfn, &order);
+		if (r) {
+			kvmsim_found(s, KVMSIM_V_NOT_SHARED, gfn,
+				     "shared mapping of a page not shared");
+			return;
+		}
+	} else {
+		r = tdxgmem_peek_pfn(b->tb, gfn, &pfn, &order);
+		if (r) {
+			kvmsim_found(s, KVMSIM_V_NOT_PRIVATE, gfn,
+				     "mapped gfn not private and populated (peek fails)");
+			return;
+		}
 	}
 	if (pfn != want)
 		kvmsim_found(s, KVMSIM_V_MISMATCH, gfn,
@@ -224,9 +234,10 @@ static void kvmsim_peek_all(struct kvmsim_vm *vm, struct kvmsim_snapshot *s,
  * @vm:   the VM, its lock (slots_lock) held.
  * @full: peek every gfn of 2M entries (else the first and the last).
  *
- * tdxgmem_peek_pfn() may not be called under mmu_lock, so this copies the
- * S-EPT, peeks without mmu_lock and keeps the answers only if no
- * invalidation ran meanwhile (KVM's mmu_invalidate_seq protocol).
+ * tdxgmem_peek_pfn() (tdxgmem_get_shared_pfn() for shared mappings) may
+ * not be called under mmu_lock, so this copies the S-EPT, asks without
+ * mmu_lock and keeps the answers only if no invalidation ran meanwhile
+ * (KVM's mmu_invalidate_seq protocol).
  */
 void kvmsim_check_all(struct kvmsim_vm *vm, bool full)
 {

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kvmsim guest faults and guest data access, following KVM's private
- * fault protocol: read the invalidation sequence, tdxgmem_get_pfn()
- * without mmu_lock, then under mmu_lock retry if an invalidation ran or
- * is running for the gfn, else install.
+ * kvmsim guest faults and guest data access, following KVM's guest_memfd
+ * fault protocol: read the invalidation sequence, tdxgmem_get_pfn() (or
+ * tdxgmem_get_shared_pfn() for a shared access) without mmu_lock, then
+ * under mmu_lock retry if an invalidation ran or is running for the gfn,
+ * else install.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -109,14 +110,21 @@ static void kvmsim_fault_check_zero(struct kvmsim_vm *vm,
 static int kvmsim_fault_install(struct kvmsim_vm *vm, struct kvmsim_binding *b,
 				struct kvmsim_fault *f, u64 pfn, int order)
 {
+	bool shared = f->flags & KVMSIM_FAULT_SHARED;
 	struct kvmsim_entry e, old;
 	u64 gfn = f->gfn;
 	bool huge;
 	int r;
 
+	if (shared && order) {
+		kvmsim_violation(vm, KVMSIM_V_CONTRACT, gfn,
+				 "get_shared_pfn returned a max_order above 0");
+		order = 0;
+	}
 	order = kvmsim_fault_order(vm, b, gfn, pfn, order);
 	huge = f->level == KVMSIM_LEVEL_2M && order >= KVMSIM_HUGE_ORDER;
 	e.huge = huge;
+	e.shared = shared;
 	e.gfn = huge ? gfn & ~KVMSIM_HUGE_MASK : gfn;
 	e.pfn = pfn - (gfn - e.gfn);
 
@@ -124,6 +132,9 @@ static int kvmsim_fault_install(struct kvmsim_vm *vm, struct kvmsim_binding *b,
 		if (old.pfn + (gfn - old.gfn) != pfn) {
 			kvmsim_violation(vm, KVMSIM_V_STALE, gfn,
 					 "get_pfn changed the pfn of a mapped gfn");
+		} else if (old.shared != shared) {
+			kvmsim_violation(vm, KVMSIM_V_STALE, gfn,
+					 "a mapped gfn changed kind without an invalidation");
 		} else if (old.huge || !huge) {
 			/* Already mapped, as KVM's spurious fault. */
 			e = old;
@@ -132,7 +143,9 @@ static int kvmsim_fault_install(struct kvmsim_vm *vm, struct kvmsim_binding *b,
 		}
 	}
 
-	kvmsim_fault_check_zero(vm, b, &e);
+	/* Shared pages may hold what userspace wrote through mmap(). */
+	if (!shared)
+		kvmsim_fault_check_zero(vm, b, &e);
 	r = kvmsim_sept_map(vm, &e);
 	if (r)
 		return r;
@@ -167,7 +180,10 @@ long kvmsim_fault(struct kvmsim_vm *vm, struct kvmsim_fault *f)
 		seq = vm->inval_seq;
 		mutex_unlock(&vm->mmu_lock);
 
-		r = tdxgmem_get_pfn(b->tb, f->gfn, &pfn, &order);
+		if (f->flags & KVMSIM_FAULT_SHARED)
+			r = tdxgmem_get_shared_pfn(b->tb, f->gfn, &pfn, &order);
+		else
+			r = tdxgmem_get_pfn(b->tb, f->gfn, &pfn, &order);
 		if (r)
 			return r;
 

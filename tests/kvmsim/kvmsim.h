@@ -35,6 +35,13 @@
 
 struct kvmsim_vm;
 
+/* Which entries kvmsim_sept_zap() and kvmsim_sept_any() see. */
+enum kvmsim_kind {
+	KVMSIM_PRIVATE = 1 << 0,
+	KVMSIM_SHARED = 1 << 1,
+	KVMSIM_ANY = KVMSIM_PRIVATE | KVMSIM_SHARED,
+};
+
 /**
  * struct kvmsim_binding - one KVMSIM_BIND; the tdxgmem client.
  * @vm:       owner.
@@ -45,6 +52,9 @@ struct kvmsim_vm;
  * @base_gfn: first gfn.
  * @npages:   number of gfns.
  * @node:     in kvmsim_vm.bindings.
+ * @inval_kinds: the kinds of mapping the invalidation in progress removes
+ *            (a conversion to private: shared ones; to shared: private
+ *            ones); under mmu_lock.
  */
 struct kvmsim_binding {
 	struct kvmsim_vm *vm;
@@ -55,6 +65,7 @@ struct kvmsim_binding {
 	u64 base_gfn;
 	u64 npages;
 	struct list_head node;
+	enum kvmsim_kind inval_kinds;
 };
 
 /**
@@ -63,8 +74,8 @@ struct kvmsim_binding {
  * @bindings:       struct kvmsim_binding list, under @lock.
  * @next_id:        next binding id, under @lock.
  * @mmu_lock:       mmu_lock.
- * @sept:           gfn -> xa_mk_value(pfn << 1 | huge); a 2M entry is
- *                  stored at its 512-aligned gfn only.
+ * @sept:           gfn -> xa_mk_value(pfn << 2 | shared << 1 | huge); a 2M
+ *                  entry is stored at its 512-aligned gfn only.
  * @inval_seq:      bumped by every split, invalidate_begin and _end.
  * @inval_count:    invalidations in progress.
  * @inval_start:    union of the ranges in progress, start.
@@ -91,14 +102,16 @@ struct kvmsim_vm {
 
 /**
  * struct kvmsim_entry - a decoded S-EPT entry.
- * @gfn:  first gfn mapped (512-aligned for 2M).
- * @pfn:  first pfn.
- * @huge: 2M entry.
+ * @gfn:    first gfn mapped (512-aligned for 2M).
+ * @pfn:    first pfn.
+ * @huge:   2M entry.
+ * @shared: maps a shared page (always 4K).
  */
 struct kvmsim_entry {
 	u64 gfn;
 	u64 pfn;
 	bool huge;
+	bool shared;
 };
 
 /* vm.c */
@@ -114,8 +127,10 @@ void kvmsim_decode(u64 gfn, void *v, struct kvmsim_entry *e);
 bool kvmsim_sept_lookup(struct kvmsim_vm *vm, u64 gfn, struct kvmsim_entry *e);
 int kvmsim_sept_map(struct kvmsim_vm *vm, const struct kvmsim_entry *e);
 int kvmsim_sept_split(struct kvmsim_vm *vm, u64 gfn);
-void kvmsim_sept_zap(struct kvmsim_vm *vm, u64 start, u64 end);
-bool kvmsim_sept_any(struct kvmsim_vm *vm, u64 start, u64 end);
+void kvmsim_sept_zap(struct kvmsim_vm *vm, u64 start, u64 end,
+		     enum kvmsim_kind kinds);
+bool kvmsim_sept_any(struct kvmsim_vm *vm, u64 start, u64 end,
+		     enum kvmsim_kind kinds);
 void kvmsim_sept_destroy(struct kvmsim_vm *vm);
 
 /* written.c */

@@ -13,6 +13,7 @@
 #ifndef _UAPI_TDXGMEM_KVMSIM_H
 #define _UAPI_TDXGMEM_KVMSIM_H
 
+#include <linux/const.h>
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
@@ -60,32 +61,42 @@ struct kvmsim_unbind {
 	__u64 reserved[3];
 };
 
+/* A shared access (struct kvmsim_fault.flags, struct kvmsim_lookup.flags). */
+#define KVMSIM_FAULT_SHARED	_BITUL(0)
+
 /**
- * struct kvmsim_fault - KVMSIM_FAULT: a private guest fault at @gfn.
+ * struct kvmsim_fault - KVMSIM_FAULT: a guest fault at @gfn.
  * @gfn:         guest frame.
  * @level:       in: largest level wanted, KVMSIM_LEVEL_4K or _2M;
  *               out: level mapped.
- * @max_order:   out: max_order reported by tdxgmem_get_pfn().
+ * @max_order:   out: max_order reported by tdxgmem.
  * @pfn:         out: pfn now mapping @gfn.
+ * @flags:       0 (private access: tdxgmem_get_pfn()) or
+ *               KVMSIM_FAULT_SHARED (tdxgmem_get_shared_pfn(), mapped
+ *               at 4K, as a KVM memslot whose shared pages come from the
+ *               file).
+ * @pad:         zero.
  * @reserved:    zero.
  *
  * Maps at min(@level, 2M if max_order >= 9 else 4K). Errors: -ENOENT no
  * binding covers @gfn; -EAGAIN gave up after too many retries; any error
- * of tdxgmem_get_pfn() (e.g. shared page, -ENODEV file released).
+ * of tdxgmem (e.g. a page of the other kind, -ENODEV file released).
  */
 struct kvmsim_fault {
 	__u64 gfn;
 	__u32 level;
 	__s32 max_order;
 	__u64 pfn;
-	__u64 reserved[3];
+	__u32 flags;
+	__u32 pad;
+	__u64 reserved[2];
 };
 
 /**
  * struct kvmsim_lookup - KVMSIM_LOOKUP: what the S-EPT maps at @gfn.
  * @gfn:      guest frame.
  * @level:    out: KVMSIM_LEVEL_4K or _2M.
- * @pad:      zero.
+ * @flags:    out: KVMSIM_FAULT_SHARED for a shared mapping; in: zero.
  * @pfn:      out: pfn of @gfn.
  * @reserved: zero.
  *
@@ -94,7 +105,7 @@ struct kvmsim_fault {
 struct kvmsim_lookup {
 	__u64 gfn;
 	__u32 level;
-	__u32 pad;
+	__u32 flags;
 	__u64 pfn;
 	__u64 reserved[3];
 };
@@ -137,6 +148,7 @@ enum kvmsim_violation {
 	KVMSIM_V_STALE,		/* get_pfn changed a mapped gfn's pfn */
 	KVMSIM_V_CONTRACT,	/* get_pfn range breaks a guarantee */
 	KVMSIM_V_HWPOISON,	/* huge order or entry over a poisoned page */
+	KVMSIM_V_NOT_SHARED,	/* a shared mapping of a page not shared */
 	KVMSIM_V_NR,
 };
 
@@ -158,6 +170,8 @@ enum kvmsim_violation {
  * @failed_injections: injected failures consumed (split + inval_end).
  * @zero_checks:       pages checked for zeroes when handed out (all but
  *                     those kvmsim wrote itself).
+ * @mapped_shared:     4K entries mapping shared pages now (also counted
+ *                     in @mapped_4k).
  * @reserved:          zero.
  */
 struct kvmsim_stats {
@@ -168,13 +182,14 @@ struct kvmsim_stats {
 	__u64 split_calls;
 	__u64 splits;
 	__u64 invalidations;
-	__u64 inval_reason[4];
+	__u64 inval_reason[5];
 	__u64 inval_end_errors;
 	__u64 mapped_4k;
 	__u64 mapped_2m;
 	__u64 failed_injections;
 	__u64 zero_checks;
-	__u64 reserved[8];
+	__u64 mapped_shared;
+	__u64 reserved[6];
 };
 
 /**

@@ -8,9 +8,9 @@
 
 #include "kvmsim.h"
 
-static void *kvmsim_encode(u64 pfn, bool huge)
+static void *kvmsim_encode(u64 pfn, bool huge, bool shared)
 {
-	return xa_mk_value((pfn << 1) | huge);
+	return xa_mk_value((pfn << 2) | (shared << 1) | huge);
 }
 
 /* The entry of @gfn from its xarray value @v (see struct kvmsim_vm.sept). */
@@ -19,8 +19,15 @@ void kvmsim_decode(u64 gfn, void *v, struct kvmsim_entry *e)
 	unsigned long x = xa_to_value(v);
 
 	e->gfn = gfn;
-	e->pfn = x >> 1;
+	e->pfn = x >> 2;
+	e->shared = x & 2;
 	e->huge = x & 1;
+}
+
+static bool kvmsim_kind_of(const struct kvmsim_entry *e,
+			   enum kvmsim_kind kinds)
+{
+	return kinds & (e->shared ? KVMSIM_SHARED : KVMSIM_PRIVATE);
 }
 
 /**
@@ -51,12 +58,15 @@ bool kvmsim_sept_lookup(struct kvmsim_vm *vm, u64 gfn, struct kvmsim_entry *e)
 	return e->huge;
 }
 
-static void kvmsim_sept_count(struct kvmsim_vm *vm, bool huge, int delta)
+static void kvmsim_sept_count(struct kvmsim_vm *vm,
+			      const struct kvmsim_entry *e, int delta)
 {
-	if (huge)
+	if (e->huge)
 		vm->stats.mapped_2m += delta;
 	else
 		vm->stats.mapped_4k += delta;
+	if (e->shared)
+		vm->stats.mapped_shared += delta;
 }
 
 static void kvmsim_sept_erase(struct kvmsim_vm *vm, u64 gfn)
@@ -67,7 +77,7 @@ static void kvmsim_sept_erase(struct kvmsim_vm *vm, u64 gfn)
 	if (!v)
 		return;
 	kvmsim_decode(gfn, v, &e);
-	kvmsim_sept_count(vm, e.huge, -1);
+	kvmsim_sept_count(vm, &e, -1);
 }
 
 /**
@@ -83,12 +93,12 @@ int kvmsim_sept_map(struct kvmsim_vm *vm, const struct kvmsim_entry *e)
 	void *old;
 
 	lockdep_assert_held(&vm->mmu_lock);
-	kvmsim_sept_zap(vm, e->gfn, e->gfn + nr);
-	old = xa_store(&vm->sept, e->gfn, kvmsim_encode(e->pfn, e->huge),
-		       GFP_KERNEL);
+	kvmsim_sept_zap(vm, e->gfn, e->gfn + nr, KVMSIM_ANY);
+	old = xa_store(&vm->sept, e->gfn,
+		       kvmsim_encode(e->pfn, e->huge, e->shared), GFP_KERNEL);
 	if (xa_is_err(old))
 		return xa_err(old);
-	kvmsim_sept_count(vm, e->huge, 1);
+	kvmsim_sept_count(vm, e, 1);
 	return 0;
 }
 
@@ -104,7 +114,7 @@ int kvmsim_sept_map(struct kvmsim_vm *vm, const struct kvmsim_entry *e)
  */
 int kvmsim_sept_split(struct kvmsim_vm *vm, u64 gfn)
 {
-	struct kvmsim_entry e;
+	struct kvmsim_entry e, small;
 	u64 i;
 	void *old;
 
@@ -113,20 +123,23 @@ int kvmsim_sept_split(struct kvmsim_vm *vm, u64 gfn)
 	    !e.huge)
 		return 0;
 
+	small = (struct kvmsim_entry){ .shared = e.shared };
 	for (i = 1; i < KVMSIM_HUGE_PAGES; i++) {
 		old = xa_store(&vm->sept, e.gfn + i,
-			       kvmsim_encode(e.pfn + i, false), GFP_KERNEL);
+			       kvmsim_encode(e.pfn + i, false, e.shared),
+			       GFP_KERNEL);
 		if (xa_is_err(old))
 			goto fail;
-		kvmsim_sept_count(vm, false, 1);
+		kvmsim_sept_count(vm, &small, 1);
 	}
-	xa_store(&vm->sept, e.gfn, kvmsim_encode(e.pfn, false), GFP_KERNEL);
-	kvmsim_sept_count(vm, true, -1);
-	kvmsim_sept_count(vm, false, 1);
+	xa_store(&vm->sept, e.gfn, kvmsim_encode(e.pfn, false, e.shared),
+		 GFP_KERNEL);
+	kvmsim_sept_count(vm, &e, -1);
+	kvmsim_sept_count(vm, &small, 1);
 	return 1;
 
 fail:
-	kvmsim_sept_zap(vm, e.gfn, e.gfn + KVMSIM_HUGE_PAGES);
+	kvmsim_sept_zap(vm, e.gfn, e.gfn + KVMSIM_HUGE_PAGES, KVMSIM_ANY);
 	return -ENOMEM;
 }
 
@@ -144,14 +157,16 @@ static bool kvmsim_overlaps(const struct kvmsim_entry *e, u64 start, u64 end)
 }
 
 /**
- * kvmsim_sept_zap() - unmap every entry overlapping [@start, @end).
+ * kvmsim_sept_zap() - unmap every entry of @kinds overlapping [@start, @end).
  * @vm:    the VM.
  * @start: first gfn.
  * @end:   one past the last gfn.
+ * @kinds: private and/or shared entries.
  *
  * A 2M entry only partly inside the range is unmapped whole.
  */
-void kvmsim_sept_zap(struct kvmsim_vm *vm, u64 start, u64 end)
+void kvmsim_sept_zap(struct kvmsim_vm *vm, u64 start, u64 end,
+		     enum kvmsim_kind kinds)
 {
 	struct kvmsim_entry e;
 	unsigned long idx;
@@ -162,13 +177,14 @@ void kvmsim_sept_zap(struct kvmsim_vm *vm, u64 start, u64 end)
 		return;
 	xa_for_each_range(&vm->sept, idx, v, kvmsim_scan_start(start), end - 1) {
 		kvmsim_decode(idx, v, &e);
-		if (kvmsim_overlaps(&e, start, end))
+		if (kvmsim_overlaps(&e, start, end) && kvmsim_kind_of(&e, kinds))
 			kvmsim_sept_erase(vm, idx);
 	}
 }
 
-/* Is any gfn of [@start, @end) mapped? */
-bool kvmsim_sept_any(struct kvmsim_vm *vm, u64 start, u64 end)
+/* Is any gfn of [@start, @end) mapped by an entry of @kinds? */
+bool kvmsim_sept_any(struct kvmsim_vm *vm, u64 start, u64 end,
+		     enum kvmsim_kind kinds)
 {
 	struct kvmsim_entry e;
 	unsigned long idx;
@@ -179,7 +195,7 @@ bool kvmsim_sept_any(struct kvmsim_vm *vm, u64 start, u64 end)
 		return false;
 	xa_for_each_range(&vm->sept, idx, v, kvmsim_scan_start(start), end - 1) {
 		kvmsim_decode(idx, v, &e);
-		if (kvmsim_overlaps(&e, start, end))
+		if (kvmsim_overlaps(&e, start, end) && kvmsim_kind_of(&e, kinds))
 			return true;
 	}
 	return false;
@@ -190,4 +206,5 @@ void kvmsim_sept_destroy(struct kvmsim_vm *vm)
 	xa_destroy(&vm->sept);
 	vm->stats.mapped_4k = 0;
 	vm->stats.mapped_2m = 0;
+	vm->stats.mapped_shared = 0;
 }

@@ -83,10 +83,10 @@ static void kvmsim_unbind_one(struct kvmsim_vm *vm, struct kvmsim_binding *b)
 	list_del(&b->node);
 
 	mutex_lock(&vm->mmu_lock);
-	if (kvmsim_sept_any(vm, b->base_gfn, end)) {
+	if (kvmsim_sept_any(vm, b->base_gfn, end, KVMSIM_ANY)) {
 		kvmsim_violation(vm, KVMSIM_V_SURVIVED, b->base_gfn,
 				 "mapping survived tdxgmem_unbind()");
-		kvmsim_sept_zap(vm, b->base_gfn, end);
+		kvmsim_sept_zap(vm, b->base_gfn, end, KVMSIM_ANY);
 	}
 	mutex_unlock(&vm->mmu_lock);
 	kfree(b);
@@ -112,13 +112,14 @@ static long kvmsim_lookup(struct kvmsim_vm *vm, struct kvmsim_lookup *a)
 	struct kvmsim_entry e;
 	long ret = 0;
 
-	if (a->pad || a->level || a->pfn ||
+	if (a->flags || a->level || a->pfn ||
 	    !kvmsim_zero(a->reserved, ARRAY_SIZE(a->reserved)))
 		return -EINVAL;
 	mutex_lock(&vm->mmu_lock);
 	if (kvmsim_sept_lookup(vm, a->gfn, &e)) {
 		a->pfn = e.pfn + (a->gfn - e.gfn);
 		a->level = e.huge ? KVMSIM_LEVEL_2M : KVMSIM_LEVEL_4K;
+		a->flags = e.shared ? KVMSIM_FAULT_SHARED : 0;
 	} else {
 		ret = -ENOENT;
 	}
@@ -133,7 +134,7 @@ static long kvmsim_keep_data(struct kvmsim_vm *vm, struct kvmsim_lookup *a)
 	int order;
 	long ret;
 
-	if (a->pad || a->level || a->pfn ||
+	if (a->flags || a->level || a->pfn ||
 	    !kvmsim_zero(a->reserved, ARRAY_SIZE(a->reserved)))
 		return -EINVAL;
 	b = kvmsim_find_binding(vm, a->gfn);
@@ -175,7 +176,8 @@ static long kvmsim_vm_do(struct kvmsim_vm *vm, unsigned int cmd,
 	case KVMSIM_FAULT:
 		if ((a->fault.level != KVMSIM_LEVEL_4K &&
 		     a->fault.level != KVMSIM_LEVEL_2M) || a->fault.max_order ||
-		    a->fault.pfn ||
+		    a->fault.pfn || (a->fault.flags & ~KVMSIM_FAULT_SHARED) ||
+		    a->fault.pad ||
 		    !kvmsim_zero(a->fault.reserved,
 				 ARRAY_SIZE(a->fault.reserved)))
 			return -EINVAL;

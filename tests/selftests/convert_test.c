@@ -14,22 +14,6 @@
 
 #define PRIV	TDXGMEM_ATTR_PRIVATE
 
-/* TDXGMEM_SET_ATTRIBUTES on pages; *err_pg gets error_offset in pages. */
-static int convert(int fd, unsigned long long pg, unsigned long long npages,
-		   unsigned long long attrs, unsigned long long flags,
-		   unsigned long long *err_pg)
-{
-	struct tdxgmem_attributes a = {
-		.offset = pg * SZ_4K, .size = npages * SZ_4K,
-		.attributes = attrs, .flags = flags,
-	};
-	int r = xioctl(fd, TDXGMEM_SET_ATTRIBUTES, &a);
-
-	if (err_pg)
-		*err_pg = a.error_offset / SZ_4K;
-	return r;
-}
-
 /* Does touching @p kill a child with SIGBUS? */
 static int child_sigbus(volatile char *p)
 {
@@ -51,14 +35,14 @@ TEST(bad_input)
 	int fd = kvmsim_file(4 * SZ_2M, 0, 0);
 
 	ASSERT_LE(0, fd);
-	EXPECT_EQ(-EINVAL, convert(fd, 0, 0, 0, 0, NULL));		/* empty */
-	EXPECT_EQ(-EINVAL, convert(fd, 0, 2049, 0, 0, NULL));		/* past EOF */
-	EXPECT_EQ(-EINVAL, convert(fd, 2048, 1, 0, 0, NULL));		/* at EOF */
-	EXPECT_EQ(-EINVAL, convert(fd, 1ULL << 50, 1ULL << 50, 0, 0, NULL));
-	EXPECT_EQ(-EINVAL, convert(fd, 0, 1, PRIV << 1, 0, NULL));	/* unknown attr */
-	EXPECT_EQ(-EINVAL, convert(fd, 0, 1, 1, 0, NULL));
-	EXPECT_EQ(-EINVAL, convert(fd, 0, 1, 0, 1ULL << 2, NULL));	/* unknown flag */
-	EXPECT_EQ(-EINVAL, convert(fd, 0, 1, 0, TDXGMEM_CONVERT_ZERO |
+	EXPECT_EQ(-EINVAL, tdxgmem_convert_pages(fd, 0, 0, 0, 0, NULL));		/* empty */
+	EXPECT_EQ(-EINVAL, tdxgmem_convert_pages(fd, 0, 2049, 0, 0, NULL));		/* past EOF */
+	EXPECT_EQ(-EINVAL, tdxgmem_convert_pages(fd, 2048, 1, 0, 0, NULL));		/* at EOF */
+	EXPECT_EQ(-EINVAL, tdxgmem_convert_pages(fd, 1ULL << 50, 1ULL << 50, 0, 0, NULL));
+	EXPECT_EQ(-EINVAL, tdxgmem_convert_pages(fd, 0, 1, PRIV << 1, 0, NULL));	/* unknown attr */
+	EXPECT_EQ(-EINVAL, tdxgmem_convert_pages(fd, 0, 1, 1, 0, NULL));
+	EXPECT_EQ(-EINVAL, tdxgmem_convert_pages(fd, 0, 1, 0, 1ULL << 2, NULL));	/* unknown flag */
+	EXPECT_EQ(-EINVAL, tdxgmem_convert_pages(fd, 0, 1, 0, TDXGMEM_CONVERT_ZERO |
 				   TDXGMEM_CONVERT_PRESERVE, NULL));
 	a.offset = 1;						/* unaligned */
 	EXPECT_EQ(-EINVAL, xioctl(fd, TDXGMEM_SET_ATTRIBUTES, &a));
@@ -83,18 +67,18 @@ TEST(unpopulated_and_noop)
 	long long allocs = tdxgmem_stat("page_allocs") + tdxgmem_stat("chunk_allocs");
 
 	ASSERT_LE(0, fd);
-	EXPECT_EQ(0, convert(fd, 0, 2048, PRIV, 0, NULL));	/* no-op */
-	EXPECT_EQ(0, convert(fd, 100, 700, 0, 0, NULL));
+	EXPECT_EQ(0, tdxgmem_convert_pages(fd, 0, 2048, PRIV, 0, NULL));	/* no-op */
+	EXPECT_EQ(0, tdxgmem_convert_pages(fd, 100, 700, 0, 0, NULL));
 	EXPECT_EQ(0, page_state(fd, 100));
 	EXPECT_EQ(0, page_state(fd, 799));
 	EXPECT_EQ(TDXGMEM_STATE_PRIVATE, page_state(fd, 99));
 	EXPECT_EQ(TDXGMEM_STATE_PRIVATE, page_state(fd, 800));
-	EXPECT_EQ(0, convert(fd, 100, 700, 0, 0, NULL));	/* again: no-op */
-	EXPECT_EQ(0, convert(fd, 0, 2048, PRIV, 0, NULL));
+	EXPECT_EQ(0, tdxgmem_convert_pages(fd, 100, 700, 0, 0, NULL));	/* again: no-op */
+	EXPECT_EQ(0, tdxgmem_convert_pages(fd, 0, 2048, PRIV, 0, NULL));
 	EXPECT_EQ(TDXGMEM_STATE_PRIVATE, page_state(fd, 500));
 	/* Conversion never allocated backing. */
 	EXPECT_EQ(allocs, tdxgmem_stat("page_allocs") + tdxgmem_stat("chunk_allocs"));
-	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	EXPECT_EQ(0, tdxgmem_pages());
 	close(fd);
 }
 
@@ -114,8 +98,8 @@ TEST(preserve_and_zero)
 	strcpy(p + 6 * SZ_4K, "zeroed");
 	ASSERT_EQ(0, kvmsim_bind(vm, fd, 0, 512, 0, NULL));
 
-	EXPECT_EQ(0, convert(fd, 5, 1, PRIV, TDXGMEM_CONVERT_PRESERVE, NULL));
-	EXPECT_EQ(0, convert(fd, 6, 1, PRIV, 0, NULL));
+	EXPECT_EQ(0, tdxgmem_convert_pages(fd, 5, 1, PRIV, TDXGMEM_CONVERT_PRESERVE, NULL));
+	EXPECT_EQ(0, tdxgmem_convert_pages(fd, 6, 1, PRIV, 0, NULL));
 	/* Data on purpose: kvmsim must not expect zeroes at gfn 5. */
 	EXPECT_EQ(0, xioctl(vm, KVMSIM_KEEP_DATA, &keep));
 	EXPECT_EQ(0, kvmsim_fault(vm, 5, KVMSIM_LEVEL_4K, NULL));
@@ -128,8 +112,8 @@ TEST(preserve_and_zero)
 	/* And back: private data made shared, preserved or zeroed. */
 	EXPECT_EQ(0, kvmsim_access(vm, 5, 0, "guest", 6, 1));
 	EXPECT_EQ(0, kvmsim_access(vm, 6, 0, "secret", 7, 1));
-	EXPECT_EQ(0, convert(fd, 5, 1, 0, TDXGMEM_CONVERT_PRESERVE, NULL));
-	EXPECT_EQ(0, convert(fd, 6, 1, 0, TDXGMEM_CONVERT_ZERO, NULL));
+	EXPECT_EQ(0, tdxgmem_convert_pages(fd, 5, 1, 0, TDXGMEM_CONVERT_PRESERVE, NULL));
+	EXPECT_EQ(0, tdxgmem_convert_pages(fd, 6, 1, 0, TDXGMEM_CONVERT_ZERO, NULL));
 	EXPECT_STREQ("guest", p + 5 * SZ_4K);
 	EXPECT_EQ(0, memcmp(p + 6 * SZ_4K, "\0\0\0\0\0\0\0", 7));
 	EXPECT_EQ(-ENOENT, kvmsim_lookup(vm, 5, NULL, NULL));	/* unmapped */
@@ -151,13 +135,13 @@ TEST(to_private_unmaps_everyone)
 	p[0] = 1;
 	p[SZ_4K] = 2;
 	EXPECT_EQ(0, child_sigbus(p));
-	EXPECT_EQ(0, convert(fd, 0, 1, PRIV, 0, NULL));
+	EXPECT_EQ(0, tdxgmem_convert_pages(fd, 0, 1, PRIV, 0, NULL));
 	EXPECT_EQ(1, child_sigbus(p));
 	EXPECT_EQ(1, child_sigbus(p + 100));
 	EXPECT_EQ(0, child_sigbus(p + SZ_4K));
 	EXPECT_EQ(2, p[SZ_4K]);
 	/* Shared again (zeroed): mappable and readable again. */
-	EXPECT_EQ(0, convert(fd, 0, 1, 0, 0, NULL));
+	EXPECT_EQ(0, tdxgmem_convert_pages(fd, 0, 1, 0, 0, NULL));
 	EXPECT_EQ(0, child_sigbus(p));
 	EXPECT_EQ(0, p[0]);
 	munmap(p, SZ_2M);
@@ -182,7 +166,7 @@ TEST(pinned_page_eagain)
 	iov.iov_len = SZ_4K;
 	ASSERT_EQ(SZ_4K, vmsplice(pfd[1], &iov, 1, 0));
 
-	EXPECT_EQ(-EAGAIN, convert(fd, 0, 512, PRIV, 0, &bad));
+	EXPECT_EQ(-EAGAIN, tdxgmem_convert_pages(fd, 0, 512, PRIV, 0, &bad));
 	EXPECT_EQ(7, bad);
 	/* All or nothing: every page still shared, contents intact. */
 	for (int i = 0; i < 512; i += 73)
@@ -190,13 +174,13 @@ TEST(pinned_page_eagain)
 	EXPECT_EQ(TDXGMEM_STATE_POPULATED, page_state(fd, 511));
 	EXPECT_EQ('v', p[7 * SZ_4K]);
 	/* Pages before the pinned one can still change on their own. */
-	EXPECT_EQ(0, convert(fd, 0, 7, PRIV, 0, NULL));
+	EXPECT_EQ(0, tdxgmem_convert_pages(fd, 0, 7, PRIV, 0, NULL));
 	EXPECT_EQ(TDXGMEM_STATE_PRIVATE | TDXGMEM_STATE_POPULATED, page_state(fd, 6));
 
 	/* Drain the pipe: the pin goes, the retry succeeds. */
 	ASSERT_EQ(SZ_4K, read(pfd[0], buf, sizeof(buf)));
 	EXPECT_EQ('v', buf[0]);
-	EXPECT_EQ(0, convert(fd, 0, 512, PRIV, 0, &bad));
+	EXPECT_EQ(0, tdxgmem_convert_pages(fd, 0, 512, PRIV, 0, &bad));
 	EXPECT_EQ(TDXGMEM_STATE_PRIVATE | TDXGMEM_STATE_POPULATED, page_state(fd, 7));
 	munmap(p, SZ_2M);
 	close(pfd[0]);
@@ -228,7 +212,7 @@ TEST(convert_4k_inside_mapped_2m)
 		ASSERT_EQ(0, kvmsim_access(vm, 4096 + g, 8, &g, sizeof(g), 1));
 
 	s0 = kvmsim_stats(vm);
-	EXPECT_EQ(0, convert(fd, 100, 1, 0, 0, NULL));
+	EXPECT_EQ(0, tdxgmem_convert_pages(fd, 100, 1, 0, 0, NULL));
 	s1 = kvmsim_stats(vm);
 	EXPECT_EQ(1, s1.split_calls - s0.split_calls);
 	EXPECT_EQ(1, s1.splits - s0.splits);		/* one 2M entry demoted */
@@ -255,7 +239,7 @@ TEST(convert_4k_inside_mapped_2m)
 	EXPECT_EQ(0, f.max_order);
 
 	/* Wholly private and populated again: 2 MiB again. */
-	EXPECT_EQ(0, convert(fd, 100, 1, PRIV, 0, NULL));
+	EXPECT_EQ(0, tdxgmem_convert_pages(fd, 100, 1, PRIV, 0, NULL));
 	EXPECT_EQ(21, page_map_log2(fd, 0));
 	EXPECT_EQ(0, kvmsim_fault(vm, 4096 + 100, KVMSIM_LEVEL_2M, &f));
 	EXPECT_EQ(9, f.max_order);
@@ -277,13 +261,13 @@ TEST(split_failure_changes_nothing)
 	ASSERT_EQ(0, kvmsim_bind(vm, fd, 0, 512, 0, NULL));
 	ASSERT_EQ(0, kvmsim_fault(vm, 0, KVMSIM_LEVEL_2M, &f));
 	ASSERT_EQ(0, kvmsim_set_fail(vm, 1, 0));
-	EXPECT_EQ(-ENOMEM, convert(fd, 10, 1, 0, 0, NULL));
+	EXPECT_EQ(-ENOMEM, tdxgmem_convert_pages(fd, 10, 1, 0, 0, NULL));
 	EXPECT_EQ(TDXGMEM_STATE_PRIVATE | TDXGMEM_STATE_POPULATED, page_state(fd, 10));
 	EXPECT_EQ(21, page_map_log2(fd, 10));
 	EXPECT_EQ(0, kvmsim_lookup(vm, 10, NULL, &level));
 	EXPECT_EQ(KVMSIM_LEVEL_2M, level);
 	/* Retry without the injection works. */
-	EXPECT_EQ(0, convert(fd, 10, 1, 0, 0, NULL));
+	EXPECT_EQ(0, tdxgmem_convert_pages(fd, 10, 1, 0, 0, NULL));
 	EXPECT_EQ(TDXGMEM_STATE_POPULATED, page_state(fd, 10));
 	EXPECT_EQ(0, kvmsim_check(vm));
 	close(vm);
@@ -303,12 +287,12 @@ TEST(unmap_failure_quarantines)
 	ASSERT_EQ(0, kvmsim_bind(vm, fd, 0, 512, 0, NULL));
 	ASSERT_EQ(0, kvmsim_fault(vm, 20, KVMSIM_LEVEL_4K, NULL));
 	ASSERT_EQ(0, kvmsim_set_fail(vm, 0, 1));
-	EXPECT_EQ(-EIO, convert(fd, 20, 2, 0, 0, &bad));
+	EXPECT_EQ(-EIO, tdxgmem_convert_pages(fd, 20, 2, 0, 0, &bad));
 	EXPECT_EQ(20, bad);
 	EXPECT_EQ(q0 + 2, tdxgmem_stat("quarantined"));
 	EXPECT_EQ(TDXGMEM_STATE_PRIVATE | TDXGMEM_STATE_POPULATED |
 		  TDXGMEM_STATE_QUARANTINED, page_state(fd, 20));
-	EXPECT_EQ(-EIO, convert(fd, 0, 512, 0, 0, &bad));	/* stays refused */
+	EXPECT_EQ(-EIO, tdxgmem_convert_pages(fd, 0, 512, 0, 0, &bad));	/* stays refused */
 	EXPECT_EQ(TDXGMEM_STATE_PRIVATE | TDXGMEM_STATE_POPULATED, page_state(fd, 0));
 	EXPECT_EQ(-EIO, kvmsim_fault(vm, 20, KVMSIM_LEVEL_4K, NULL));
 	close(vm);
@@ -318,7 +302,7 @@ TEST(unmap_failure_quarantines)
 TEST(zz_no_leaks)
 {
 	EXPECT_EQ(0, tdxgmem_stat("files"));
-	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	EXPECT_EQ(0, tdxgmem_pages());
 }
 
 TEST_HARNESS_MAIN

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* TDXGMEM_CREATE: every rule, bad inputs, and what the new fd looks like. */
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/resource.h>
 #include <sys/uio.h>
 
@@ -37,7 +38,7 @@ TEST_F(create, basic)
 
 	ASSERT_LE(0, fd);
 	EXPECT_EQ(files + 1, tdxgmem_stat("files"));
-	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	EXPECT_EQ(0, tdxgmem_pages());
 	close(fd);
 	EXPECT_EQ(files, tdxgmem_stat("files"));
 }
@@ -68,10 +69,61 @@ TEST_F(create, fstat)
 		ASSERT_EQ(0, fstat(fd, &st));
 		EXPECT_EQ(sizes[i], st.st_size);
 		EXPECT_EQ(4096, st.st_blksize);
-		/* 7.x anon inodes hide the file type from stat (6.12: S_IFREG). */
-		EXPECT_TRUE(S_ISREG(st.st_mode) || !(st.st_mode & S_IFMT));
+		/* A regular file on every kernel, as guest_memfd. */
+		EXPECT_EQ(S_IFREG | 0600, st.st_mode);
+		EXPECT_EQ(1, st.st_nlink);
 		close(fd);
 	}
+}
+
+/* statx sees the same; the type is reported, as for any regular file. */
+TEST_F(create, statx)
+{
+	int fd = tdxgmem_create(self->dev, SZ_2M, 0, 0);
+	struct statx sx;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &sx));
+	EXPECT_TRUE(sx.stx_mask & STATX_TYPE);
+	EXPECT_EQ(S_IFREG | 0600, sx.stx_mode);
+	EXPECT_EQ(SZ_2M, sx.stx_size);
+	close(fd);
+}
+
+/*
+ * Size, mode, owner and times are fixed: every setattr path fails with
+ * -EINVAL (as guest_memfd) and changes nothing. 6.12's anon inodes let
+ * ftruncate() resize the file.
+ */
+TEST_F(create, setattr_refused)
+{
+	struct timespec ts[2] = { { 1, 0 }, { 1, 0 } };
+	int fd = tdxgmem_create(self->dev, SZ_2M, TDXGMEM_F_MMAP, 0);
+	struct stat st0, st;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, fstat(fd, &st0));
+	EXPECT_EQ(-1, ftruncate(fd, 1ULL << 40));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ftruncate(fd, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ftruncate(fd, SZ_2M));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, fchmod(fd, 0644));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, fchown(fd, 1, 1));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, futimens(fd, ts));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, futimens(fd, NULL));
+	EXPECT_EQ(EINVAL, errno);
+	ASSERT_EQ(0, fstat(fd, &st));
+	EXPECT_EQ(SZ_2M, st.st_size);
+	EXPECT_EQ(st0.st_mode, st.st_mode);
+	EXPECT_EQ(st0.st_uid, st.st_uid);
+	EXPECT_EQ(st0.st_mtim.tv_sec, st.st_mtim.tv_sec);
+	EXPECT_EQ(st0.st_mtim.tv_nsec, st.st_mtim.tv_nsec);
+	close(fd);
 }
 
 TEST_F(create, each_file_own_inode)
@@ -115,8 +167,87 @@ TEST_F(create, max_size_ok)
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, fstat(fd, &st));
 	EXPECT_EQ(self->caps.max_file_size, st.st_size);
-	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	EXPECT_EQ(0, tdxgmem_pages());
 	close(fd);
+}
+
+#define MAX_FILE_SIZE	"/sys/module/tdxgmem/parameters/max_file_size"
+#define SIZE_TOP	((1ULL << 63) - SZ_4K)	/* largest page-aligned loff_t */
+
+static int write_param(const char *val)
+{
+	int fd = open(MAX_FILE_SIZE, O_WRONLY), r;
+
+	if (fd < 0)
+		return -errno;
+	r = write(fd, val, strlen(val)) < 0 ? -errno : 0;
+	close(fd);
+	return r;
+}
+
+/* Changes max_file_size; the teardown puts the old value back. */
+FIXTURE(param) {
+	char old[32];
+};
+
+FIXTURE_SETUP(param)
+{
+	int fd = open(MAX_FILE_SIZE, O_RDONLY);
+	ssize_t n;
+
+	ASSERT_LE(0, fd);
+	n = read(fd, self->old, sizeof(self->old) - 1);
+	close(fd);
+	ASSERT_LT(0, n);
+	self->old[n] = '\0';
+}
+
+FIXTURE_TEARDOWN(param)
+{
+	EXPECT_EQ(0, write_param(self->old));
+}
+
+/* max_file_size=0: no limit but the largest file offset, as documented. */
+TEST_F(param, max_file_size_zero_no_limit)
+{
+	struct tdxgmem_caps caps = {};
+	struct tdxgmem_extent e[2];
+	struct tdxgmem_attributes a = { .size = SZ_4K };
+	unsigned int nr = 0;
+	unsigned long long next = 0;
+	struct stat st;
+	int dev = tdxgmem_open_dev(), fd;
+
+	ASSERT_LE(0, dev);
+	ASSERT_EQ(0, write_param("0"));
+	ASSERT_EQ(0, xioctl(dev, TDXGMEM_GET_CAPS, &caps));
+	EXPECT_EQ(SIZE_TOP, caps.max_file_size);
+	EXPECT_EQ(-EINVAL, tdxgmem_create(dev, SIZE_TOP + SZ_4K, 0, 0));
+	fd = tdxgmem_create(dev, SIZE_TOP, 0, 0);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, fstat(fd, &st));
+	EXPECT_EQ(SIZE_TOP, st.st_size);
+	/* The last page works like any other; QUERY of it all is one step. */
+	EXPECT_EQ(0, xfallocate(fd, FALLOC_FL_KEEP_SIZE, SIZE_TOP - SZ_4K, SZ_4K));
+	a.offset = SIZE_TOP - 2 * SZ_4K;
+	EXPECT_EQ(0, xioctl(fd, TDXGMEM_SET_ATTRIBUTES, &a));
+	ASSERT_EQ(0, tdxgmem_query(fd, 0, ~0ULL & ~(SZ_4K - 1), e, 2, &nr, &next));
+	EXPECT_EQ(2, nr);
+	EXPECT_EQ(SIZE_TOP - 2 * SZ_4K, e[0].size);
+	EXPECT_EQ(TDXGMEM_STATE_PRIVATE, e[0].state);
+	EXPECT_EQ(0, e[1].state);
+	EXPECT_EQ(SIZE_TOP - SZ_4K, next);
+	EXPECT_EQ(0, xfallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				0, SIZE_TOP));
+	EXPECT_EQ(0, tdxgmem_pages());
+	close(fd);
+	/* Any value above the largest offset means the same. */
+	ASSERT_EQ(0, write_param("18446744073709551615"));
+	memset(&caps, 0, sizeof(caps));
+	ASSERT_EQ(0, xioctl(dev, TDXGMEM_GET_CAPS, &caps));
+	EXPECT_EQ(SIZE_TOP, caps.max_file_size);
+	EXPECT_EQ(-EINVAL, tdxgmem_create(dev, ~0ULL & ~(SZ_4K - 1), 0, 0));
+	close(dev);
 }
 
 TEST_F(create, flags)
@@ -264,7 +395,7 @@ TEST_F(create, no_read_write)
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(-1, writev(fd, &iov, 1));
 	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	EXPECT_EQ(0, tdxgmem_pages());
 	close(fd);
 }
 
@@ -293,7 +424,7 @@ TEST_F(create, survives_device_close)
 	ASSERT_EQ(0, fstat(fd, &st));
 	EXPECT_EQ(SZ_2M, st.st_size);
 	EXPECT_EQ(0, xfallocate(fd, FALLOC_FL_KEEP_SIZE, 0, SZ_2M));
-	EXPECT_EQ(512, tdxgmem_stat("pages"));
+	EXPECT_EQ(512, tdxgmem_pages());
 	close(fd);
 	self->dev = dev2 = tdxgmem_open_dev();
 	ASSERT_LE(0, dev2);
@@ -302,7 +433,7 @@ TEST_F(create, survives_device_close)
 TEST(zz_no_leaks)
 {
 	EXPECT_EQ(0, tdxgmem_stat("files"));
-	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	EXPECT_EQ(0, tdxgmem_pages());
 }
 
 TEST_HARNESS_MAIN

@@ -53,6 +53,33 @@ static inline unsigned int caps_mode(void)
 	return caps.directmap_mode;
 }
 
+/* Write @n to a knob of /sys/kernel/debug/tdxgmem/; 0 or -errno. */
+static inline int tdxgmem_knob(const char *name, int n)
+{
+	char path[128], buf[16];
+	int fd, r;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/tdxgmem/%s", name);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	snprintf(buf, sizeof(buf), "%d", n);
+	r = write(fd, buf, strlen(buf)) < 0 ? -errno : 0;
+	close(fd);
+	return r;
+}
+
+/*
+ * Fault injection: after @skip direct-map changes that go through, the
+ * next @n fail as a CPA failure would (a zap's rollback is a change too).
+ */
+static inline int fail_directmap(int skip, int n)
+{
+	int r = tdxgmem_knob("fail_directmap_skip", skip);
+
+	return r ? r : tdxgmem_knob("fail_directmap", n);
+}
+
 /* 1 readable through the direct map, 0 not, -errno. */
 static inline int probe_readable(unsigned long long pfn)
 {

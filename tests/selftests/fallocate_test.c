@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* fallocate(): allocate, punch, bad modes and ranges, counters. */
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 #include "kselftest_harness.h"
 #include "helpers.h"
@@ -14,7 +15,7 @@ struct snap {
 
 static void snap(struct snap *s)
 {
-	s->pages = tdxgmem_stat("pages");
+	s->pages = tdxgmem_pages();
 	s->chunk_allocs = tdxgmem_stat("chunk_allocs");
 	s->page_allocs = tdxgmem_stat("page_allocs");
 	s->fallbacks = tdxgmem_stat("fallbacks");
@@ -82,7 +83,7 @@ TEST(allocate_partial_chunk_is_4k)
 	EXPECT_EQ(512, a.page_allocs - b.page_allocs + 3);
 	EXPECT_EQ(0, a.chunk_allocs - b.chunk_allocs);
 	close(fd);
-	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	EXPECT_EQ(0, tdxgmem_pages());
 }
 
 TEST(allocate_log2_12)
@@ -99,7 +100,7 @@ TEST(allocate_log2_12)
 	EXPECT_EQ(0, b.chunk_allocs - a.chunk_allocs);
 	EXPECT_EQ(0, b.fallbacks - a.fallbacks);
 	close(fd);
-	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	EXPECT_EQ(0, tdxgmem_pages());
 }
 
 TEST(allocate_tail)
@@ -115,7 +116,7 @@ TEST(allocate_tail)
 	EXPECT_EQ(1, b.chunk_allocs - a.chunk_allocs);
 	EXPECT_EQ(2, b.page_allocs - a.page_allocs);
 	close(fd);
-	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	EXPECT_EQ(0, tdxgmem_pages());
 }
 
 TEST(bad_modes)
@@ -132,7 +133,7 @@ TEST(bad_modes)
 	for (unsigned int i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
 		EXPECT_EQ(-EOPNOTSUPP, xfallocate(fd, modes[i], 0, SZ_2M));
 	}
-	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	EXPECT_EQ(0, tdxgmem_pages());
 	close(fd);
 }
 
@@ -156,7 +157,7 @@ TEST(bad_ranges)
 	/* off + len past the VFS's s_maxbytes / overflow: EFBIG from the VFS. */
 	EXPECT_EQ(-EFBIG, xfallocate(fd, KEEP, 0x7ffffffffffff000ULL, SZ_4K));
 	EXPECT_EQ(-EFBIG, xfallocate(fd, PUNCH, 0x7ffffffffffff000ULL, SZ_4K));
-	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	EXPECT_EQ(0, tdxgmem_pages());
 	close(fd);
 }
 
@@ -166,18 +167,18 @@ TEST(punch_past_eof)
 
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, xfallocate(fd, KEEP, 0, SZ_2M));
-	EXPECT_EQ(512, tdxgmem_stat("pages"));
+	EXPECT_EQ(512, tdxgmem_pages());
 	EXPECT_EQ(0, xfallocate(fd, PUNCH, SZ_2M, SZ_4K));
 	EXPECT_EQ(0, xfallocate(fd, PUNCH, SZ_1G, SZ_1G));
-	EXPECT_EQ(512, tdxgmem_stat("pages"));
+	EXPECT_EQ(512, tdxgmem_pages());
 	/* Straddling EOF: clipped. */
 	EXPECT_EQ(0, xfallocate(fd, PUNCH, SZ_2M - 2 * SZ_4K, SZ_1G));
-	EXPECT_EQ(510, tdxgmem_stat("pages"));
+	EXPECT_EQ(510, tdxgmem_pages());
 	/* Punching a hole twice is fine. */
 	EXPECT_EQ(0, xfallocate(fd, PUNCH, SZ_2M - 2 * SZ_4K, 2 * SZ_4K));
-	EXPECT_EQ(510, tdxgmem_stat("pages"));
+	EXPECT_EQ(510, tdxgmem_pages());
 	close(fd);
-	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	EXPECT_EQ(0, tdxgmem_pages());
 }
 
 TEST(punch_keeps_attributes_shared)
@@ -191,7 +192,7 @@ TEST(punch_keeps_attributes_shared)
 	memset(p, 0xa5, SZ_2M);
 	EXPECT_EQ(TDXGMEM_STATE_POPULATED, query_state(fd, 0));
 	ASSERT_EQ(0, xfallocate(fd, PUNCH, 0, SZ_2M));
-	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	EXPECT_EQ(0, tdxgmem_pages());
 	/* Still shared: readable, and zero. */
 	EXPECT_EQ(0, query_state(fd, 0));
 	for (unsigned long i = 0; i < SZ_2M; i += 512)
@@ -217,10 +218,53 @@ TEST(punch_keeps_attributes_private)
 	close(fd);
 }
 
+static int ts_after(struct timespec a, struct timespec b)
+{
+	return a.tv_sec > b.tv_sec || (a.tv_sec == b.tv_sec && a.tv_nsec > b.tv_nsec);
+}
+
+/* stat after the clock moved on (the file times are jiffy-grained). */
+static struct stat stat_later(int fd)
+{
+	struct stat st = {};
+
+	usleep(20000);
+	fstat(fd, &st);
+	return st;
+}
+
+/*
+ * A successful allocate or punch changes mtime and ctime, as on
+ * guest_memfd; a failed one changes nothing.
+ */
+TEST(times_on_change)
+{
+	int fd = newfile(SZ_2M, 0, 0);
+	struct stat a, b;
+
+	ASSERT_LE(0, fd);
+	a = stat_later(fd);
+	ASSERT_EQ(0, xfallocate(fd, KEEP, 0, SZ_4K));
+	b = stat_later(fd);
+	EXPECT_TRUE(ts_after(b.st_mtim, a.st_mtim));
+	EXPECT_TRUE(ts_after(b.st_ctim, a.st_ctim));
+	ASSERT_EQ(0, xfallocate(fd, PUNCH, 0, SZ_4K));
+	a = stat_later(fd);
+	EXPECT_TRUE(ts_after(a.st_mtim, b.st_mtim));
+	EXPECT_TRUE(ts_after(a.st_ctim, b.st_ctim));
+	EXPECT_EQ(-EINVAL, xfallocate(fd, KEEP, 0, SZ_2M + SZ_4K));
+	EXPECT_EQ(-EOPNOTSUPP, xfallocate(fd, 0, 0, SZ_4K));
+	b = stat_later(fd);
+	EXPECT_EQ(a.st_mtim.tv_sec, b.st_mtim.tv_sec);
+	EXPECT_EQ(a.st_mtim.tv_nsec, b.st_mtim.tv_nsec);
+	EXPECT_EQ(a.st_ctim.tv_nsec, b.st_ctim.tv_nsec);
+	close(fd);
+}
+
 TEST(zz_no_leaks)
 {
 	EXPECT_EQ(0, tdxgmem_stat("files"));
-	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	EXPECT_EQ(0, tdxgmem_pages());
 }
 
 TEST_HARNESS_MAIN

@@ -95,6 +95,27 @@ static inline int newfile(unsigned long long size, unsigned long long flags,
 	return fd;
 }
 
+/*
+ * TDXGMEM_SET_ATTRIBUTES on pages [@pg, @pg + @npages); *@err_pg (if not
+ * NULL) gets error_offset in pages. Returns 0 or -errno.
+ */
+static inline int tdxgmem_convert_pages(int fd, unsigned long long pg,
+					unsigned long long npages,
+					unsigned long long attrs,
+					unsigned long long flags,
+					unsigned long long *err_pg)
+{
+	struct tdxgmem_attributes a = {
+		.offset = pg * SZ_4K, .size = npages * SZ_4K,
+		.attributes = attrs, .flags = flags,
+	};
+	int r = xioctl(fd, TDXGMEM_SET_ATTRIBUTES, &a);
+
+	if (err_pg)
+		*err_pg = a.error_offset / SZ_4K;
+	return r;
+}
+
 /* fallocate() that returns -errno on failure, 0 otherwise. */
 static inline int xfallocate(int fd, int mode, unsigned long long off,
 			     unsigned long long len)
@@ -126,10 +147,20 @@ static inline int tdxgmem_query(int fd, unsigned long long off,
 	return r;
 }
 
+/*
+ * 4 KiB pages that files hold, quarantined ones aside: those are never
+ * freed and stay in the "pages" count (which mem_limit_pct reads) even
+ * after their file is closed; "quarantined" counts them.
+ */
+static inline long long tdxgmem_pages(void)
+{
+	return tdxgmem_stat("pages") - tdxgmem_stat("quarantined");
+}
+
 /* Leak check for the end of a test binary: no file, no page left. */
 static inline int tdxgmem_no_leaks(void)
 {
-	return tdxgmem_stat("files") == 0 && tdxgmem_stat("pages") == 0;
+	return tdxgmem_stat("files") == 0 && tdxgmem_pages() == 0;
 }
 
 /* pfn of the page mapped at @addr, from /proc/self/pagemap (root); 0 if none. */
@@ -144,6 +175,57 @@ static inline unsigned long long pagemap_pfn(void *addr)
 		e = 0;
 	close(fd);
 	return (e >> 63) & 1 ? e & ((1ULL << 55) - 1) : 0;
+}
+
+/*
+ * Field @key ("VmFlags", "Locked", "Rss", ...) of the /proc/self/smaps
+ * entry of the VMA holding @addr, copied to @out; 0, or -1 if absent.
+ */
+static inline int smaps_field(void *addr, const char *key, char *out,
+			      size_t len)
+{
+	unsigned long a = (unsigned long)addr, lo, hi;
+	FILE *f = fopen("/proc/self/smaps", "r");
+	size_t n = strlen(key);
+	char line[512];
+	int in = 0, r = -1;
+
+	if (!f)
+		return -1;
+	while (r && fgets(line, sizeof(line), f)) {
+		/* "lo-hi perms ..." opens a VMA; "Key: value" lines follow. */
+		if (line[strspn(line, "0123456789abcdef")] == '-' &&
+		    sscanf(line, "%lx-%lx ", &lo, &hi) == 2)
+			in = a >= lo && a < hi;
+		else if (in && !strncmp(line, key, n) && line[n] == ':') {
+			snprintf(out, len, "%s", line + n + 1 + strspn(line + n + 1, " \t"));
+			out[strcspn(out, "\n")] = '\0';
+			r = 0;
+		}
+	}
+	fclose(f);
+	return r;
+}
+
+/* Does the VMA at @addr have VmFlags mnemonic @flag ("lo", "mm", ...)? */
+static inline int vma_has_flag(void *addr, const char *flag)
+{
+	char flags[256], *t, *save;
+
+	if (smaps_field(addr, "VmFlags", flags, sizeof(flags)))
+		return -1;
+	for (t = strtok_r(flags, " ", &save); t; t = strtok_r(NULL, " ", &save))
+		if (!strcmp(t, flag))
+			return 1;
+	return 0;
+}
+
+/* A kB field of the smaps entry at @addr, or -1. */
+static inline long long smaps_kb(void *addr, const char *key)
+{
+	char v[64];
+
+	return smaps_field(addr, key, v, sizeof(v)) ? -1 : atoll(v);
 }
 
 #endif

@@ -113,16 +113,6 @@ static unsigned long long private_pfn(int fd, unsigned long long pg)
 	return f.pfn;
 }
 
-static int convert(int fd, unsigned long long pg, unsigned long long npages,
-		   unsigned long long attrs)
-{
-	struct tdxgmem_attributes a = {
-		.offset = pg * SZ_4K, .size = npages * SZ_4K, .attributes = attrs,
-	};
-
-	return xioctl(fd, TDXGMEM_SET_ATTRIBUTES, &a);
-}
-
 /* A new all-shared 2 MiB file in *@fd, mapped; NULL on error. */
 static volatile unsigned char *shared_2m(int *fd)
 {
@@ -420,7 +410,7 @@ TEST(convert_keeps_poison)
 	ASSERT_EQ(0, kvmsim_fault(vm, GFN0 + 9, KVMSIM_LEVEL_2M, &f));
 	EXPECT_EQ(KVMSIM_LEVEL_4K, f.level);
 
-	ASSERT_EQ(0, convert(fd, 0, PAGES_2M, 0));
+	ASSERT_EQ(0, tdxgmem_convert_pages(fd, 0, PAGES_2M, 0, 0, NULL));
 	EXPECT_EQ(S_POP | S_POISON, page_state(fd, 10));
 	EXPECT_EQ(0, page_map_log2(fd, 10));
 	EXPECT_EQ(S_POP, page_state(fd, 9));
@@ -436,7 +426,7 @@ TEST(convert_keeps_poison)
 	EXPECT_EQ(0, t.val);
 	munmap((void *)p, SZ_2M);
 
-	ASSERT_EQ(0, convert(fd, 0, PAGES_2M, PRIV));
+	ASSERT_EQ(0, tdxgmem_convert_pages(fd, 0, PAGES_2M, PRIV, 0, NULL));
 	EXPECT_EQ(S_PRIV_POP | S_POISON, page_state(fd, 10));
 	EXPECT_EQ(0, page_map_log2(fd, 10));
 	EXPECT_EQ(S_PRIV_POP, page_state(fd, 9));
@@ -469,17 +459,17 @@ TEST(punch_then_reallocate)
 	ASSERT_NE(0, pfn);
 	POISON(pfn);
 	EXPECT_EQ(S_PRIV_POP | S_POISON, page_state(fd, 7));
-	EXPECT_EQ(512, tdxgmem_stat("pages"));
+	EXPECT_EQ(512, tdxgmem_pages());
 
 	ASSERT_EQ(0, kvmsim_punch(fd, 7, 1));
-	EXPECT_EQ(511, tdxgmem_stat("pages"));
+	EXPECT_EQ(511, tdxgmem_pages());
 	ASSERT_EQ(0, kvmsim_query_page(fd, 7, &e));
 	EXPECT_EQ(TDXGMEM_STATE_PRIVATE, e.state);
 	EXPECT_EQ(0, e.backing_log2);
 	EXPECT_EQ(0, e.map_log2);
 
 	ASSERT_EQ(0, xfallocate(fd, FALLOC_FL_KEEP_SIZE, 7 * SZ_4K, SZ_4K));
-	EXPECT_EQ(512, tdxgmem_stat("pages"));
+	EXPECT_EQ(512, tdxgmem_pages());
 	ASSERT_EQ(0, kvmsim_query_page(fd, 7, &e));
 	EXPECT_EQ(S_PRIV_POP, e.state);
 	EXPECT_EQ(12, e.backing_log2);
@@ -520,7 +510,7 @@ TEST(nodm_punch_poisoned)
 	EXPECT_EQ(s0 + 1, tdxgmem_stat("dm_poison_skipped"));
 	EXPECT_EQ(q0, tdxgmem_stat("quarantined"));
 	EXPECT_EQ(TDXGMEM_STATE_PRIVATE, page_state(fd, 3));
-	EXPECT_EQ(511, tdxgmem_stat("pages"));
+	EXPECT_EQ(511, tdxgmem_pages());
 	/* With dmprobe loaded: the poisoned page stayed out of the direct map. */
 	r = probe_readable(pfn);
 	if (r != -ENOENT)
@@ -529,6 +519,56 @@ TEST(nodm_punch_poisoned)
 	EXPECT_EQ(s0 + 1, tdxgmem_stat("dm_poison_skipped"));
 	EXPECT_EQ(q0, tdxgmem_stat("quarantined"));
 	EXPECT_EQ(h0 + 1, tdxgmem_stat("hwpoison"));
+	EXPECT_TRUE(tdxgmem_no_leaks());
+}
+
+/*
+ * NO_DIRECT_MAP: a private chunk (out of the direct map), a page of it
+ * poisoned, the chunk made shared (the poisoned page stays out), then
+ * private again with the zap failing. The rollback leaves the poisoned
+ * page out, and the call fails with nothing changed or quarantined; the
+ * retry works.
+ */
+TEST(nodm_failed_zap_keeps_poison_out)
+{
+	long long q0 = tdxgmem_stat("quarantined");
+	unsigned long long p7, p8;
+	int fd;
+
+	POISON_OR_SKIP();
+	KVMSIM_OR_SKIP();
+	if (caps_mode() == TDXGMEM_DIRECTMAP_NONE)
+		SKIP(return, "no direct-map backend");
+	fd = kvmsim_file(SZ_2M, TDXGMEM_F_MMAP | TDXGMEM_F_NO_DIRECT_MAP, 1);
+	ASSERT_LE(0, fd);
+	p7 = private_pfn(fd, 7);
+	p8 = private_pfn(fd, 8);
+	ASSERT_NE(0, p7);
+	ASSERT_NE(0, p8);
+	if (probe_readable(p8) == -ENOENT)
+		SKIP(return, "tdxgmem_dmprobe.ko not loaded");
+	EXPECT_EQ(0, probe_readable(p8));
+	POISON(p7);
+	ASSERT_EQ(0, tdxgmem_convert_pages(fd, 0, PAGES_2M, 0, 0, NULL));
+	EXPECT_EQ(0, probe_readable(p7));
+	EXPECT_EQ(1, probe_readable(p8));
+
+	ASSERT_EQ(0, fail_directmap(0, 1));
+	EXPECT_EQ(-ENOMEM, tdxgmem_convert_pages(fd, 0, PAGES_2M, PRIV, 0, NULL));
+	EXPECT_EQ(0, probe_readable(p7));
+	EXPECT_EQ(1, probe_readable(p8));
+	EXPECT_EQ(q0, tdxgmem_stat("quarantined"));
+	EXPECT_EQ(S_POP | S_POISON, page_state(fd, 7));
+	EXPECT_EQ(S_POP, page_state(fd, 8));
+
+	ASSERT_EQ(0, tdxgmem_convert_pages(fd, 0, PAGES_2M, PRIV, 0, NULL));
+	EXPECT_EQ(0, probe_readable(p7));
+	EXPECT_EQ(0, probe_readable(p8));
+	EXPECT_EQ(S_PRIV_POP | S_POISON, page_state(fd, 7));
+	close(fd);
+	EXPECT_EQ(0, probe_readable(p7));
+	EXPECT_EQ(1, probe_readable(p8));
+	EXPECT_EQ(q0, tdxgmem_stat("quarantined"));
 	EXPECT_TRUE(tdxgmem_no_leaks());
 }
 
@@ -573,7 +613,7 @@ TEST(kvmsim_flags_huge_mapping_over_poison)
 TEST(zz_no_leaks)
 {
 	EXPECT_EQ(0, tdxgmem_stat("files"));
-	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	EXPECT_EQ(0, tdxgmem_pages());
 	ASSERT_NE(MAP_FAILED, poisoned);
 	TH_LOG("%lld page(s) poisoned", *poisoned);
 	if (*poisoned)

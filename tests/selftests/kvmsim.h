@@ -80,6 +80,29 @@ static inline int kvmsim_lookup(int vm, unsigned long long gfn,
 	return r;
 }
 
+/* A shared access at @gfn: mapped from tdxgmem_get_shared_pfn(). */
+static inline int kvmsim_fault_shared(int vm, unsigned long long gfn,
+				      struct kvmsim_fault *out)
+{
+	struct kvmsim_fault f = {
+		.gfn = gfn, .level = KVMSIM_LEVEL_2M, .flags = KVMSIM_FAULT_SHARED,
+	};
+	int r = xioctl(vm, KVMSIM_FAULT, &f);
+
+	if (out)
+		*out = f;
+	return r;
+}
+
+/* Is @gfn mapped by a shared entry? 1, 0 (private), or -errno. */
+static inline int kvmsim_mapped_shared(int vm, unsigned long long gfn)
+{
+	struct kvmsim_lookup l = { .gfn = gfn };
+	int r = xioctl(vm, KVMSIM_LOOKUP, &l);
+
+	return r ? r : !!(l.flags & KVMSIM_FAULT_SHARED);
+}
+
 static inline int kvmsim_access(int vm, unsigned long long gfn,
 				unsigned int off, void *buf, unsigned int len,
 				int write)

@@ -22,12 +22,12 @@ TEST(many_files)
 		ASSERT_EQ(0, xfallocate(fds[i], FALLOC_FL_KEEP_SIZE, 0, SZ_4K));
 	}
 	EXPECT_EQ(files + N, tdxgmem_stat("files"));
-	EXPECT_EQ(N, tdxgmem_stat("pages"));
+	EXPECT_EQ(N, tdxgmem_pages());
 	for (int i = 0; i < N; i++)
 		close(fds[i]);
 	close(dev);
 	EXPECT_EQ(files, tdxgmem_stat("files"));
-	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	EXPECT_EQ(0, tdxgmem_pages());
 }
 
 /*
@@ -60,9 +60,9 @@ TEST_F_TIMEOUT(big, larger_than_ram, 600)
 	EXPECT_EQ(-ENOMEM, xfallocate(fd, FALLOC_FL_KEEP_SIZE, 0, size));
 	EXPECT_LT(fails0, tdxgmem_stat("limit_fails"));
 	/* Held: at most mem_limit_pct (90%) of RAM. */
-	EXPECT_GE(total / 4096 * 90 / 100, tdxgmem_stat("pages"));
-	EXPECT_LT(total / 4096 / 2, tdxgmem_stat("pages"));
-	TH_LOG("held %lld of %lld pages", tdxgmem_stat("pages"), total / 4096);
+	EXPECT_GE(total / 4096 * 90 / 100, tdxgmem_pages());
+	EXPECT_LT(total / 4096 / 2, tdxgmem_pages());
+	TH_LOG("held %lld of %lld pages", tdxgmem_pages(), total / 4096);
 
 	/* Faulting an unpopulated shared page now: SIGBUS, not OOM. */
 	p = mmap(NULL, SZ_4K, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
@@ -83,7 +83,7 @@ TEST_F_TIMEOUT(big, larger_than_ram, 600)
 	close(dev);
 	EXPECT_EQ(oom0, vmstat("oom_kill"));
 	EXPECT_EQ(0, tdxgmem_stat("files"));
-	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	EXPECT_EQ(0, tdxgmem_pages());
 	/*
 	 * MemFree back near the baseline: within 4% of RAM, for per-cpu page
 	 * lists, slab and page cache refilled after the pressure.
@@ -106,7 +106,7 @@ FIXTURE_TEARDOWN(zz) {}
 TEST_F(zz, no_leaks)
 {
 	EXPECT_EQ(0, tdxgmem_stat("files"));
-	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	EXPECT_EQ(0, tdxgmem_pages());
 }
 
 TEST_HARNESS_MAIN

@@ -6,6 +6,8 @@
  */
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
@@ -110,7 +112,73 @@ TEST_F(memcg, limit_gives_enomem)
 	EXPECT_GE(32LL << 20, read_ll(CG "/memory.peak"));
 	EXPECT_LE(16LL << 20, read_ll(CG "/memory.peak"));	/* it did fill */
 	EXPECT_EQ(oom0, vmstat("oom_kill"));
-	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	EXPECT_EQ(0, tdxgmem_pages());
+}
+
+#define CG2	CG_ROOT "/tdxgmem-test2"
+#define BIG	(64ULL << 30)	/* 32768 chunks of tracking to convert */
+
+/*
+ * Converting a sparse file sets up tracking per 2 MiB chunk (about 16 MiB
+ * here). It is charged to the creator's memcg, not the converter's, and a
+ * conversion that fails leaves none of it behind.
+ */
+TEST_F(memcg, convert_tracking_charged_to_creator)
+{
+	struct tdxgmem_attributes a = { .size = BIG - SZ_2M,
+					.attributes = TDXGMEM_ATTR_PRIVATE };
+	long long c0, o0, c1, o1;
+	struct iovec iov;
+	int fd, pfd[2];
+	char *p;
+
+	rmdir(CG2);
+	ASSERT_EQ(0, mkdir(CG2, 0755));
+	ASSERT_EQ(0, enter("/tdxgmem-test"));
+	fd = newfile(BIG, TDXGMEM_F_MMAP | TDXGMEM_F_INIT_SHARED, 12);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, enter("/tdxgmem-test2"));
+	c0 = read_ll(CG "/memory.current");
+	o0 = read_ll(CG2 "/memory.current");
+
+	ASSERT_EQ(0, xioctl(fd, TDXGMEM_SET_ATTRIBUTES, &a));
+	c1 = read_ll(CG "/memory.current");
+	o1 = read_ll(CG2 "/memory.current");
+	TH_LOG("creator %lld -> %lld, converter %lld -> %lld", c0, c1, o0, o1);
+	EXPECT_LE(c0 + (8LL << 20), c1);
+	EXPECT_GT(o0 + (1LL << 20), o1);
+	/* Back to shared: the tracking says nothing an absent chunk would not. */
+	a.attributes = 0;
+	ASSERT_EQ(0, xioctl(fd, TDXGMEM_SET_ATTRIBUTES, &a));
+	EXPECT_GT(c0 + (1LL << 20), read_ll(CG "/memory.current"));
+
+	/* A page of the last chunk pinned: to private fails, nothing stays. */
+	p = mmap(NULL, SZ_4K, PROT_READ | PROT_WRITE, MAP_SHARED, fd, BIG - SZ_4K);
+	ASSERT_NE(MAP_FAILED, p);
+	p[0] = 1;
+	ASSERT_EQ(0, pipe(pfd));
+	iov.iov_base = p;
+	iov.iov_len = SZ_4K;
+	ASSERT_EQ(SZ_4K, vmsplice(pfd[1], &iov, 1, 0));
+	c0 = read_ll(CG "/memory.current");
+	o0 = read_ll(CG2 "/memory.current");
+	a.size = BIG;
+	a.attributes = TDXGMEM_ATTR_PRIVATE;
+	EXPECT_EQ(-EAGAIN, xioctl(fd, TDXGMEM_SET_ATTRIBUTES, &a));
+	EXPECT_EQ(BIG - SZ_4K, a.error_offset);
+	c1 = read_ll(CG "/memory.current");
+	o1 = read_ll(CG2 "/memory.current");
+	TH_LOG("after -EAGAIN: creator %lld -> %lld, converter %lld -> %lld",
+	       c0, c1, o0, o1);
+	EXPECT_GT(c0 + (1LL << 20), c1);
+	EXPECT_GT(o0 + (1LL << 20), o1);
+	close(pfd[0]);
+	close(pfd[1]);
+	munmap(p, SZ_4K);
+	close(fd);
+	ASSERT_EQ(0, enter(""));
+	EXPECT_EQ(0, rmdir(CG2));
+	EXPECT_EQ(0, tdxgmem_pages());
 }
 
 TEST_HARNESS_MAIN

@@ -3,13 +3,23 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
 #include "helpers.h"
 
 #define SHARED_FLAGS	(TDXGMEM_F_MMAP | TDXGMEM_F_INIT_SHARED)
+
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE		25
+#endif
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL	102
+#define MADV_GUARD_REMOVE	103
+#endif
 #define PUNCH		(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE)
 
 /* Touch *p in a child; the signal that killed it, or 0. */
@@ -63,12 +73,12 @@ TEST(shared_read_write)
 	ASSERT_LE(0, fd);
 	p = mmap(NULL, 2 * SZ_2M, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	ASSERT_NE(MAP_FAILED, p);
-	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	EXPECT_EQ(0, tdxgmem_pages());
 	for (unsigned long i = 0; i < n; i += 512)
 		ASSERT_EQ(0, p[i]);	/* zeroed */
 	for (unsigned long i = 0; i < n; i++)
 		p[i] = i * 2654435761UL;
-	EXPECT_EQ(1024, tdxgmem_stat("pages"));
+	EXPECT_EQ(1024, tdxgmem_pages());
 	/* A second mapping of the same file sees the same pages. */
 	q = mmap(NULL, 2 * SZ_2M, PROT_READ, MAP_SHARED, fd, 0);
 	ASSERT_NE(MAP_FAILED, q);
@@ -76,9 +86,9 @@ TEST(shared_read_write)
 		ASSERT_EQ(i * 2654435761UL, q[i]);
 	munmap(q, 2 * SZ_2M);
 	munmap(p, 2 * SZ_2M);
-	EXPECT_EQ(1024, tdxgmem_stat("pages"));
+	EXPECT_EQ(1024, tdxgmem_pages());
 	close(fd);
-	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	EXPECT_EQ(0, tdxgmem_pages());
 }
 
 TEST(mapping_outlives_fd)
@@ -95,7 +105,7 @@ TEST(mapping_outlives_fd)
 	EXPECT_EQ(7, p[0]);
 	munmap(p, SZ_2M);
 	EXPECT_EQ(0, tdxgmem_stat("files"));
-	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	EXPECT_EQ(0, tdxgmem_pages());
 }
 
 TEST(pipe_and_file_io)
@@ -142,7 +152,7 @@ TEST(pipe_and_file_io)
 	ASSERT_EQ(len, vmsplice(pfd[1], &iov, 1, 0));
 	/* Punch while the pipe still holds the pages: no crash. */
 	ASSERT_EQ(0, xfallocate(fd, PUNCH, 0, SZ_2M));
-	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	EXPECT_EQ(0, tdxgmem_pages());
 	ASSERT_EQ(len, read(pfd[0], dst, len));
 	EXPECT_EQ(0, memcmp(dst, src, len));	/* the old pages */
 	EXPECT_EQ(0, p[SZ_4K]);			/* the file: a hole */
@@ -152,7 +162,7 @@ TEST(pipe_and_file_io)
 	free(dst);
 	munmap(p, SZ_2M);
 	close(fd);
-	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	EXPECT_EQ(0, tdxgmem_pages());
 }
 
 TEST(gup_process_vm_readv)
@@ -220,17 +230,241 @@ TEST(past_eof_sigbus)
 	close(fd);
 }
 
-TEST(no_expand)
+/*
+ * Shared mappings are ordinary file VMAs where the kernel exports
+ * vmf_insert_page_mkwrite() (6.15+); on 6.12 they are VM_MIXEDMAP, which
+ * the kernel treats as special (module/mmap.c, uapi header). The
+ * reference kernels are 6.12 and 7.3.
+ */
+static int plain_vma(void)
 {
-	int fd = newfile(SZ_2M, SHARED_FLAGS, 0);
-	void *p, *q;
+	struct utsname u;
+	int maj = 0, min = 0;
 
-	ASSERT_LE(0, fd);
-	p = mmap(NULL, SZ_4K, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	ASSERT_NE(MAP_FAILED, p);
-	q = mremap(p, SZ_4K, 2 * SZ_4K, MREMAP_MAYMOVE);
-	EXPECT_EQ(MAP_FAILED, q);
-	munmap(p, SZ_4K);
+	if (uname(&u) || sscanf(u.release, "%d.%d", &maj, &min) != 2)
+		return -1;
+	return maj > 6 || (maj == 6 && min >= 15);
+}
+
+/* A mapping of a new all-shared file of @fsize, @len long. */
+static char *map_new(unsigned long long fsize, unsigned long long len,
+		     int extra, int *fd)
+{
+	char *p;
+
+	*fd = newfile(fsize, SHARED_FLAGS, 12);
+	if (*fd < 0)
+		return NULL;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | extra, *fd, 0);
+	if (p != MAP_FAILED)
+		return p;
+	close(*fd);
+	return NULL;
+}
+
+TEST(vma_flags)
+{
+	int plain = plain_vma(), fd;
+	char *p = map_new(SZ_2M, SZ_2M, 0, &fd);
+
+	ASSERT_NE(NULL, p);
+	ASSERT_LE(0, plain);
+	EXPECT_EQ(1, vma_has_flag(p, "sh"));
+	EXPECT_EQ(!plain, vma_has_flag(p, "mm"));	/* VM_MIXEDMAP */
+	EXPECT_EQ(0, vma_has_flag(p, "de"));		/* VM_DONTEXPAND */
+	munmap(p, SZ_2M);
+	close(fd);
+}
+
+/* mlock() locks (and populates) the mapping; munlock() undoes it. */
+TEST(mlock_locks)
+{
+	int plain = plain_vma(), fd;
+	char *p = map_new(SZ_2M, SZ_2M, 0, &fd);
+
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, mlock(p, SZ_2M));
+	EXPECT_EQ(512, tdxgmem_pages());
+	EXPECT_EQ(plain, vma_has_flag(p, "lo"));
+	EXPECT_EQ(plain ? 2048 : 0, smaps_kb(p, "Locked"));
+	ASSERT_EQ(0, munlock(p, SZ_2M));
+	EXPECT_EQ(0, vma_has_flag(p, "lo"));
+	EXPECT_EQ(0, smaps_kb(p, "Locked"));
+	munmap(p, SZ_2M);
+	close(fd);
+	EXPECT_EQ(0, tdxgmem_pages());
+}
+
+/*
+ * MLOCK_ONFAULT over a mapping reaching past EOF: nothing is populated,
+ * pages lock as they fault; past EOF is SIGBUS. 6.12's special VMA is not
+ * locked but populated whole, which fails past EOF.
+ */
+TEST(mlock_onfault)
+{
+	int plain = plain_vma(), fd;
+	char *p = map_new(2 * SZ_4K, 4 * SZ_4K, 0, &fd);
+
+	ASSERT_NE(NULL, p);
+	if (!plain) {
+		EXPECT_EQ(-1, mlock2(p, 4 * SZ_4K, MLOCK_ONFAULT));
+		EXPECT_EQ(ENOMEM, errno);
+		EXPECT_EQ(0, vma_has_flag(p, "lo"));
+		goto out;
+	}
+	ASSERT_EQ(0, mlock2(p, 4 * SZ_4K, MLOCK_ONFAULT));
+	EXPECT_EQ(1, vma_has_flag(p, "lo"));
+	EXPECT_EQ(0, smaps_kb(p, "Rss"));
+	EXPECT_EQ(0, tdxgmem_pages());
+	p[SZ_4K] = 1;
+	EXPECT_EQ(4, smaps_kb(p, "Locked"));
+	EXPECT_EQ(SIGBUS, touch_sig((unsigned char *)p + 3 * SZ_4K, 0));
+out:
+	munmap(p, 4 * SZ_4K);
+	close(fd);
+}
+
+/* MAP_LOCKED locks and populates at mmap() time (not on 6.12). */
+TEST(map_locked)
+{
+	int plain = plain_vma(), fd;
+	char *p = map_new(SZ_2M, SZ_2M, MAP_LOCKED, &fd);
+
+	ASSERT_NE(NULL, p);
+	EXPECT_EQ(plain, vma_has_flag(p, "lo"));
+	EXPECT_EQ(plain ? 2048 : 0, smaps_kb(p, "Locked"));
+	if (plain)
+		EXPECT_EQ(512, tdxgmem_pages());
+	munmap(p, SZ_2M);
+	close(fd);
+}
+
+/*
+ * Locked pages convert like any other. Unmapping a locked page leaves a
+ * reference in a per-CPU mlock batch for a while: not a pin, so no
+ * -EAGAIN for it.
+ */
+TEST(mlocked_pages_convert)
+{
+	struct tdxgmem_attributes a = { .size = SZ_2M,
+					.attributes = TDXGMEM_ATTR_PRIVATE };
+	int fd;
+	unsigned char *p = (unsigned char *)map_new(SZ_2M, SZ_2M, MAP_LOCKED, &fd);
+
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, mlock(p, SZ_2M));
+	for (unsigned long i = 0; i < SZ_2M; i += SZ_4K)
+		p[i] = 3;
+	EXPECT_EQ(0, xioctl(fd, TDXGMEM_SET_ATTRIBUTES, &a));
+	EXPECT_EQ(SIGBUS, touch_sig(p + SZ_4K, 0));
+	a.attributes = 0;
+	EXPECT_EQ(0, xioctl(fd, TDXGMEM_SET_ATTRIBUTES, &a));
+	EXPECT_EQ(0, p[SZ_4K]);		/* zeroed, locked again on fault */
+	EXPECT_EQ(0, xfallocate(fd, PUNCH, 0, SZ_2M));
+	munmap(p, SZ_2M);
+	close(fd);
+	EXPECT_EQ(0, tdxgmem_pages());
+}
+
+/* mremap() grows (and moves) a mapping; past EOF stays SIGBUS. */
+TEST(mremap_grows)
+{
+	int fd;
+	char *p = map_new(2 * SZ_4K, SZ_4K, 0, &fd), *q;
+
+	ASSERT_NE(NULL, p);
+	p[0] = 'a';
+	q = mremap(p, SZ_4K, 3 * SZ_4K, MREMAP_MAYMOVE);
+	ASSERT_NE(MAP_FAILED, q);
+	EXPECT_EQ('a', q[0]);
+	q[SZ_4K] = 'b';
+	EXPECT_EQ(SIGBUS, touch_sig((unsigned char *)q + 2 * SZ_4K, 0));
+	q = mremap(q, 3 * SZ_4K, SZ_4K, 0);
+	ASSERT_NE(MAP_FAILED, q);
+	EXPECT_EQ('a', q[0]);
+	munmap(q, SZ_4K);
+	close(fd);
+}
+
+/* Core-dump and fork control: each advice can be undone (DODUMP: not on 6.12). */
+TEST(madvise_dump_fork)
+{
+	int plain = plain_vma(), fd;
+	char *p = map_new(SZ_2M, SZ_2M, 0, &fd);
+
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, madvise(p, SZ_2M, MADV_DONTDUMP));
+	EXPECT_EQ(1, vma_has_flag(p, "dd"));
+	EXPECT_EQ(plain ? 0 : -1, madvise(p, SZ_2M, MADV_DODUMP));
+	EXPECT_EQ(!plain, vma_has_flag(p, "dd"));
+	ASSERT_EQ(0, madvise(p, SZ_2M, MADV_DONTFORK));
+	EXPECT_EQ(1, vma_has_flag(p, "dc"));
+	EXPECT_EQ(0, madvise(p, SZ_2M, MADV_DOFORK));
+	EXPECT_EQ(0, vma_has_flag(p, "dc"));
+	munmap(p, SZ_2M);
+	close(fd);
+}
+
+/* Guard regions (6.13+): installed, they fault; removed, the page is back. */
+TEST(madvise_guard)
+{
+	int plain = plain_vma(), fd, status;
+	char *p = map_new(SZ_2M, SZ_2M, 0, &fd);
+	pid_t pid;
+
+	ASSERT_NE(NULL, p);
+	p[SZ_4K] = 'g';
+	if (!plain) {
+		EXPECT_EQ(-1, madvise(p + SZ_4K, SZ_4K, MADV_GUARD_INSTALL));
+		EXPECT_EQ(EINVAL, errno);
+		goto out;
+	}
+	ASSERT_EQ(0, madvise(p + SZ_4K, SZ_4K, MADV_GUARD_INSTALL));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		(void)*(volatile char *)(p + SZ_4K);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV);
+	ASSERT_EQ(0, madvise(p + SZ_4K, SZ_4K, MADV_GUARD_REMOVE));
+	EXPECT_EQ('g', p[SZ_4K]);
+out:
+	munmap(p, SZ_2M);
+	close(fd);
+}
+
+/* Pages in a file's page cache, by cachestat(2); -errno if unavailable. */
+static long long cached_pages(int fd)
+{
+	struct { unsigned long long off, len; } range = { 0, 0 };
+	unsigned long long cs[5] = {};	/* nr_cache first */
+
+	if (syscall(451 /* cachestat */, fd, &range, cs, 0))
+		return -errno;
+	return cs[0];
+}
+
+/*
+ * tdxgmem pages never enter the page cache: not through faults, nor
+ * through MADV_COLLAPSE (refused: the file is no THP candidate) or
+ * MADV_WILLNEED.
+ */
+TEST(no_page_cache)
+{
+	int fd;
+	char *p = map_new(SZ_2M, SZ_2M, 0, &fd);
+
+	ASSERT_NE(NULL, p);
+	memset(p, 1, SZ_2M);
+	EXPECT_EQ(0, madvise(p, SZ_2M, MADV_HUGEPAGE));
+	EXPECT_EQ(-1, madvise(p, SZ_2M, MADV_COLLAPSE));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, madvise(p, SZ_2M, MADV_WILLNEED));
+	EXPECT_EQ(0, cached_pages(fd));
+	EXPECT_EQ(512, tdxgmem_pages());
+	munmap(p, SZ_2M);
 	close(fd);
 }
 
@@ -274,14 +508,14 @@ TEST(punch_zaps)
 	ASSERT_NE(MAP_FAILED, p);
 	for (unsigned long i = 0; i < 2 * SZ_2M; i += SZ_4K)
 		p[i] = 0x5a;
-	EXPECT_EQ(1024, tdxgmem_stat("pages"));
+	EXPECT_EQ(1024, tdxgmem_pages());
 	ASSERT_EQ(0, xfallocate(fd, PUNCH, SZ_4K, SZ_4K));
-	EXPECT_EQ(1023, tdxgmem_stat("pages"));
+	EXPECT_EQ(1023, tdxgmem_pages());
 	EXPECT_EQ(0x5a, p[0]);
 	EXPECT_EQ(0, p[SZ_4K]);
 	EXPECT_EQ(0x5a, p[2 * SZ_4K]);
 	ASSERT_EQ(0, xfallocate(fd, PUNCH, 0, 2 * SZ_2M));
-	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	EXPECT_EQ(0, tdxgmem_pages());
 	for (unsigned long i = 0; i < 2 * SZ_2M; i += SZ_4K)
 		ASSERT_EQ(0, p[i]);
 	munmap((void *)p, 2 * SZ_2M);
@@ -320,12 +554,12 @@ TEST(fault_vs_punch)
 	pthread_join(t, NULL);
 	/* After a final punch every page must read back as zero. */
 	ASSERT_EQ(0, xfallocate(r.fd, PUNCH, 0, SZ_2M));
-	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	EXPECT_EQ(0, tdxgmem_pages());
 	for (unsigned long i = 0; i < SZ_2M; i += 16 * SZ_4K)
 		ASSERT_EQ(0, p[i]);
 	munmap((void *)p, SZ_2M);
 	close(r.fd);
-	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	EXPECT_EQ(0, tdxgmem_pages());
 }
 
 struct toucher {
@@ -366,7 +600,7 @@ TEST(concurrent_faults_same_pages)
 	}
 	for (int k = 0; k < 4; k++)
 		pthread_join(th[k], NULL);
-	EXPECT_EQ(512, tdxgmem_stat("pages"));
+	EXPECT_EQ(512, tdxgmem_pages());
 
 	/* A second mapping sees every thread's byte on every page. */
 	q = mmap(NULL, SZ_2M, PROT_READ, MAP_SHARED, fd, 0);
@@ -377,13 +611,13 @@ TEST(concurrent_faults_same_pages)
 	munmap(q, SZ_2M);
 	munmap((void *)t[0].p, SZ_2M);
 	close(fd);
-	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	EXPECT_EQ(0, tdxgmem_pages());
 }
 
 TEST(zz_no_leaks)
 {
 	EXPECT_EQ(0, tdxgmem_stat("files"));
-	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	EXPECT_EQ(0, tdxgmem_pages());
 }
 
 TEST_HARNESS_MAIN

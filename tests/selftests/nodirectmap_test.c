@@ -6,22 +6,13 @@
  * fault-safe kernel read. Needs tdxgmem, kvmsim and dmprobe loaded.
  */
 #include <stdio.h>
+#include <sys/mman.h>
 
 #include "kselftest_harness.h"
 #include "dmprobe.h"
 #include "kvmsim.h"
 
 #define NODM	TDXGMEM_F_NO_DIRECT_MAP
-
-static int convert(int fd, unsigned long long pg, unsigned long long npages,
-		   unsigned long long attrs)
-{
-	struct tdxgmem_attributes a = {
-		.offset = pg * SZ_4K, .size = npages * SZ_4K, .attributes = attrs,
-	};
-
-	return xioctl(fd, TDXGMEM_SET_ATTRIBUTES, &a);
-}
 
 TEST(unsupported_without_backend)
 {
@@ -65,12 +56,12 @@ TEST(lifecycle)
 	EXPECT_EQ(0, probe_readable(p + 511));
 
 	/* To shared: back in the direct map; neighbours stay out. */
-	EXPECT_EQ(0, convert(fd, 10, 1, 0));
+	EXPECT_EQ(0, tdxgmem_convert_pages(fd, 10, 1, 0, 0, NULL));
 	EXPECT_EQ(1, probe_readable(p + 10));
 	EXPECT_EQ(0, probe_readable(p + 9));
 	EXPECT_EQ(0, probe_readable(p + 11));
 	/* And private again: out again. */
-	EXPECT_EQ(0, convert(fd, 10, 1, TDXGMEM_ATTR_PRIVATE));
+	EXPECT_EQ(0, tdxgmem_convert_pages(fd, 10, 1, TDXGMEM_ATTR_PRIVATE, 0, NULL));
 	EXPECT_EQ(0, probe_readable(p + 10));
 
 	/* Punched: freed, so back in the direct map. */
@@ -113,9 +104,9 @@ TEST(mixed_range_to_private)
 	close(vm);
 	EXPECT_EQ(z0 + 512, tdxgmem_stat("dm_zapped_pages"));
 
-	ASSERT_EQ(0, convert(fd, 10, 4, 0));
+	ASSERT_EQ(0, tdxgmem_convert_pages(fd, 10, 4, 0, 0, NULL));
 	EXPECT_EQ(r0 + 4, tdxgmem_stat("dm_restored_pages"));
-	ASSERT_EQ(0, convert(fd, 0, 64, TDXGMEM_ATTR_PRIVATE));
+	ASSERT_EQ(0, tdxgmem_convert_pages(fd, 0, 64, TDXGMEM_ATTR_PRIVATE, 0, NULL));
 	EXPECT_EQ(z0 + 516, tdxgmem_stat("dm_zapped_pages"));
 	for (int i = 9; i < 15; i++)
 		EXPECT_EQ(0, probe_readable(f.pfn + i));
@@ -177,24 +168,54 @@ TEST(gib_no_splits)
 		  vmstat("direct_map_level3_splits") - s3);
 }
 
-static int fail_directmap(int n)
-{
-	char buf[16];
-	int fd = open("/sys/kernel/debug/tdxgmem/fail_directmap", O_WRONLY), r;
-
-	if (fd < 0)
-		return -errno;
-	snprintf(buf, sizeof(buf), "%d", n);
-	r = write(fd, buf, strlen(buf)) < 0 ? -errno : 0;
-	close(fd);
-	return r;
-}
-
-/* A zap that fails: the population fails, its pages are quarantined. */
-TEST(zap_failure_quarantines)
+/*
+ * A zap that fails and is rolled back: the population fails with -ENOMEM,
+ * the new pages are freed again (they are safe), nothing is quarantined.
+ */
+TEST(zap_failure_frees)
 {
 	long long f0 = tdxgmem_stat("dm_failures");
 	long long q0 = tdxgmem_stat("quarantined");
+	long long p0 = tdxgmem_pages();
+	int fd, vm;
+
+	if (caps_mode() == TDXGMEM_DIRECTMAP_NONE)
+		SKIP(return, "no direct-map backend");
+	fd = kvmsim_file(2 * SZ_2M, NODM, 0);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, fail_directmap(0, 1));
+	EXPECT_EQ(-ENOMEM, xfallocate(fd, FALLOC_FL_KEEP_SIZE, 0, SZ_2M));
+	EXPECT_EQ(f0 + 1, tdxgmem_stat("dm_failures"));
+	EXPECT_EQ(q0, tdxgmem_stat("quarantined"));
+	EXPECT_EQ(p0, tdxgmem_pages());
+	EXPECT_EQ(TDXGMEM_STATE_PRIVATE, page_state(fd, 0));
+	EXPECT_EQ(TDXGMEM_STATE_PRIVATE, page_state(fd, 511));
+	/* A 4 KiB population that fails the same way. */
+	ASSERT_EQ(0, fail_directmap(0, 1));
+	EXPECT_EQ(-ENOMEM, xfallocate(fd, FALLOC_FL_KEEP_SIZE, SZ_4K, SZ_4K));
+	EXPECT_EQ(TDXGMEM_STATE_PRIVATE, page_state(fd, 1));
+	EXPECT_EQ(p0, tdxgmem_pages());
+	/* Nothing sticks: the same range populates now, at 2 MiB. */
+	vm = kvmsim_vm();
+	ASSERT_LE(0, vm);
+	ASSERT_EQ(0, kvmsim_bind(vm, fd, 0, 1024, 0, NULL));
+	EXPECT_EQ(0, xfallocate(fd, FALLOC_FL_KEEP_SIZE, 0, 2 * SZ_2M));
+	EXPECT_EQ(0, kvmsim_fault(vm, 7, KVMSIM_LEVEL_2M, NULL));
+	EXPECT_EQ(0, kvmsim_check(vm));
+	close(vm);
+	close(fd);
+	EXPECT_EQ(p0, tdxgmem_pages());
+}
+
+/*
+ * A zap whose rollback fails too: the state of the pages is unknown, so
+ * they are quarantined (-EIO), never handed out, and stay counted as held
+ * after the file is closed (mem_limit_pct reads that count).
+ */
+TEST(zap_rollback_failure_quarantines)
+{
+	long long q0 = tdxgmem_stat("quarantined");
+	long long held0 = tdxgmem_stat("pages");
 	struct tdxgmem_extent e;
 	unsigned int nr = 0;
 	int fd, vm;
@@ -203,9 +224,8 @@ TEST(zap_failure_quarantines)
 		SKIP(return, "no direct-map backend");
 	fd = kvmsim_file(2 * SZ_2M, NODM, 0);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, fail_directmap(1));
-	EXPECT_EQ(-ENOMEM, xfallocate(fd, FALLOC_FL_KEEP_SIZE, 0, SZ_2M));
-	EXPECT_EQ(f0 + 1, tdxgmem_stat("dm_failures"));
+	ASSERT_EQ(0, fail_directmap(0, 2));
+	EXPECT_EQ(-EIO, xfallocate(fd, FALLOC_FL_KEEP_SIZE, 0, SZ_2M));
 	EXPECT_EQ(q0 + 512, tdxgmem_stat("quarantined"));
 	ASSERT_EQ(0, tdxgmem_query(fd, 0, SZ_2M, &e, 1, &nr, NULL));
 	EXPECT_EQ(1, nr);
@@ -221,42 +241,148 @@ TEST(zap_failure_quarantines)
 	EXPECT_EQ(0, xfallocate(fd, FALLOC_FL_KEEP_SIZE, SZ_2M, SZ_2M));
 	EXPECT_EQ(0, kvmsim_fault(vm, 512, KVMSIM_LEVEL_2M, NULL));
 	EXPECT_EQ(0, kvmsim_check(vm));
+	/* Punching them: the rest goes, they stay, and punch says so. */
+	EXPECT_EQ(-EIO, kvmsim_punch(fd, 0, 1024));
+	EXPECT_EQ(held0 + 512, tdxgmem_stat("pages"));
 	close(vm);
 	close(fd);
-	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	EXPECT_EQ(held0 + 512, tdxgmem_stat("pages"));
+	EXPECT_EQ(0, tdxgmem_stat("files"));
 }
 
-/* A restore that fails before a punch: the page is kept, not freed. */
+/*
+ * A restore that fails before a punch: the page is kept, not freed, and
+ * the punch reports it with -EIO; the rest of the range is freed.
+ */
 TEST(restore_failure_keeps_page)
 {
 	long long f0 = tdxgmem_stat("dm_failures");
 	long long q0 = tdxgmem_stat("quarantined");
-	unsigned int state;
-	struct tdxgmem_extent e;
-	unsigned int nr = 0;
+	long long p0 = tdxgmem_pages();
 	int fd;
 
 	if (caps_mode() == TDXGMEM_DIRECTMAP_NONE)
 		SKIP(return, "no direct-map backend");
 	fd = kvmsim_file(SZ_2M, NODM, 1);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, fail_directmap(1));
-	EXPECT_EQ(0, kvmsim_punch(fd, 3, 1));
+	ASSERT_EQ(0, fail_directmap(0, 1));
+	EXPECT_EQ(-EIO, kvmsim_punch(fd, 3, 1));
 	EXPECT_EQ(f0 + 1, tdxgmem_stat("dm_failures"));
 	EXPECT_EQ(q0 + 1, tdxgmem_stat("quarantined"));
-	ASSERT_EQ(0, tdxgmem_query(fd, 3 * SZ_4K, SZ_4K, &e, 1, &nr, NULL));
-	state = e.state;
 	EXPECT_EQ(TDXGMEM_STATE_PRIVATE | TDXGMEM_STATE_POPULATED |
-		  TDXGMEM_STATE_QUARANTINED, state);
-	EXPECT_EQ(0, fail_directmap(0));
+		  TDXGMEM_STATE_QUARANTINED, page_state(fd, 3));
+	EXPECT_EQ(p0 + 511, tdxgmem_pages());
+	/* Punching more than that page: the others go, -EIO again. */
+	EXPECT_EQ(-EIO, kvmsim_punch(fd, 0, 8));
+	EXPECT_EQ(p0 + 504, tdxgmem_pages());
+	EXPECT_EQ(TDXGMEM_STATE_PRIVATE, page_state(fd, 2));
 	close(fd);
-	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	EXPECT_EQ(p0, tdxgmem_pages());
+}
+
+/* Shared pages of a NO_DIRECT_MAP file of 2 chunks, and their pfns. */
+static int shared_nodm_file(unsigned long long *pfn, void **map)
+{
+	int fd = kvmsim_file(2 * SZ_2M, TDXGMEM_F_MMAP | TDXGMEM_F_INIT_SHARED | NODM, 0);
+	volatile char *p;
+
+	if (fd < 0)
+		return fd;
+	p = mmap(NULL, 2 * SZ_2M, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		close(fd);
+		return -errno;
+	}
+	for (int i = 0; i < 1024; i++) {
+		p[i * SZ_4K] = 'a';
+		pfn[i] = pagemap_pfn((void *)(p + i * SZ_4K));
+	}
+	*map = (void *)p;
+	return fd;
+}
+
+/*
+ * To private with a zap that fails: all or nothing. Chunk 0 leaves the
+ * direct map, chunk 1's zap fails and is rolled back, chunk 0 comes back:
+ * -ENOMEM, every page still shared and mapped, nothing quarantined. The
+ * retry converts everything.
+ */
+TEST(convert_zap_failure_all_or_nothing)
+{
+	long long q0 = tdxgmem_stat("quarantined");
+	long long z0 = tdxgmem_stat("dm_zapped_pages");
+	long long r0 = tdxgmem_stat("dm_restored_pages");
+	struct tdxgmem_attributes a = {
+		.size = 2 * SZ_2M, .attributes = TDXGMEM_ATTR_PRIVATE,
+		.flags = TDXGMEM_CONVERT_PRESERVE,
+	};
+	static unsigned long long pfn[1024];
+	void *map;
+	int fd;
+
+	if (caps_mode() == TDXGMEM_DIRECTMAP_NONE)
+		SKIP(return, "no direct-map backend");
+	fd = shared_nodm_file(pfn, &map);
+	ASSERT_LE(0, fd);
+	ASSERT_NE(0, pfn[0]);
+	ASSERT_NE(0, pfn[1023]);
+	ASSERT_EQ(0, fail_directmap(1, 1));
+	EXPECT_EQ(-ENOMEM, xioctl(fd, TDXGMEM_SET_ATTRIBUTES, &a));
+	EXPECT_EQ(q0, tdxgmem_stat("quarantined"));
+	EXPECT_EQ(z0 + 512, tdxgmem_stat("dm_zapped_pages"));
+	EXPECT_EQ(r0 + 512, tdxgmem_stat("dm_restored_pages"));
+	for (int i = 0; i < 1024; i += 73) {
+		EXPECT_EQ(TDXGMEM_STATE_POPULATED, page_state(fd, i));
+		EXPECT_EQ(1, probe_readable(pfn[i]));
+	}
+	EXPECT_EQ('a', ((char *)map)[1023 * SZ_4K]);
+	ASSERT_EQ(0, xioctl(fd, TDXGMEM_SET_ATTRIBUTES, &a));
+	for (int i = 0; i < 1024; i += 73) {
+		EXPECT_EQ(TDXGMEM_STATE_PRIVATE | TDXGMEM_STATE_POPULATED,
+			  page_state(fd, i));
+		EXPECT_EQ(0, probe_readable(pfn[i]));
+	}
+	munmap(map, 2 * SZ_2M);
+	close(fd);
+	EXPECT_EQ(q0, tdxgmem_stat("quarantined"));
+	EXPECT_EQ(tdxgmem_stat("dm_zapped_pages") - z0,
+		  tdxgmem_stat("dm_restored_pages") - r0);
+}
+
+/*
+ * To private with a zap whose rollback fails: those pages are quarantined
+ * and the call says so (-EIO, error_offset); no page changed attribute.
+ */
+TEST(convert_zap_rollback_failure_reported)
+{
+	long long q0 = tdxgmem_stat("quarantined");
+	struct tdxgmem_attributes a = {
+		.size = 2 * SZ_2M, .attributes = TDXGMEM_ATTR_PRIVATE,
+	};
+	static unsigned long long pfn[1024];
+	void *map;
+	int fd;
+
+	if (caps_mode() == TDXGMEM_DIRECTMAP_NONE)
+		SKIP(return, "no direct-map backend");
+	fd = shared_nodm_file(pfn, &map);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, fail_directmap(1, 2));
+	EXPECT_EQ(-EIO, xioctl(fd, TDXGMEM_SET_ATTRIBUTES, &a));
+	EXPECT_EQ(SZ_2M, a.error_offset);
+	EXPECT_EQ(q0 + 512, tdxgmem_stat("quarantined"));
+	EXPECT_EQ(TDXGMEM_STATE_POPULATED, page_state(fd, 0));
+	EXPECT_EQ(1, probe_readable(pfn[0]));
+	EXPECT_EQ(TDXGMEM_STATE_POPULATED | TDXGMEM_STATE_QUARANTINED,
+		  page_state(fd, 512));
+	munmap(map, 2 * SZ_2M);
+	close(fd);
 }
 
 TEST(zz_no_leaks)
 {
 	EXPECT_EQ(0, tdxgmem_stat("files"));
-	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	EXPECT_EQ(0, tdxgmem_pages());
 }
 
 TEST_HARNESS_MAIN

@@ -212,7 +212,7 @@ TEST(bad_inputs)
 TEST(zz_no_leaks)
 {
 	EXPECT_EQ(0, tdxgmem_stat("files"));
-	EXPECT_EQ(0, tdxgmem_stat("pages"));
+	EXPECT_EQ(0, tdxgmem_pages());
 }
 
 TEST_HARNESS_MAIN

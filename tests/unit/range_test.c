@@ -22,6 +22,24 @@ TEST(check_size)
 	CHECK_EQ(tdxgmem_check_size(U64MAX & ~(PG - 1), U64MAX), 0);
 }
 
+/* max_file_size=0 means no limit but loff_t's: the largest aligned size. */
+TEST(size_limit)
+{
+	u64 top = (1ULL << 63) - PG;
+
+	CHECK_EQ(tdxgmem_size_limit(0), top);
+	CHECK_EQ(tdxgmem_size_limit(1ULL << 40), 1ULL << 40);
+	CHECK_EQ(tdxgmem_size_limit(PG + 1), PG);
+	CHECK_EQ(tdxgmem_size_limit(top), top);
+	CHECK_EQ(tdxgmem_size_limit(top + 1), top);
+	CHECK_EQ(tdxgmem_size_limit(U64MAX), top);
+	CHECK_EQ(tdxgmem_check_size(top, tdxgmem_size_limit(0)), 0);
+	CHECK_EQ(tdxgmem_check_size(top + PG, tdxgmem_size_limit(0)), -EINVAL);
+	CHECK_EQ(tdxgmem_check_size(U64MAX & ~(PG - 1), tdxgmem_size_limit(U64MAX)),
+		 -EINVAL);
+	CHECK_EQ(tdxgmem_check_size(PG, tdxgmem_size_limit(PG - 1)), -EINVAL);
+}
+
 TEST(range_alloc)
 {
 	u64 s = 7, e = 7;
@@ -331,12 +349,20 @@ TEST(chunk_describe)
 	/* And an absent chunk after a full buffer. */
 	next = tdxgmem_chunk_describe(NULL, false, 2048, 2560, &eb);
 	CHECK_EQ(next, 2048);
+
+	/* Absent chunks as far as the largest file goes: one extent. */
+	eb.nr = 0;
+	next = tdxgmem_chunk_describe(NULL, false, 0, (1ULL << 51) - 1, &eb);
+	CHECK_EQ(next, (1ULL << 51) - 1);
+	CHECK_EQ(eb.nr, 1);
+	CHECK_EQ(ext[0].size, (1ULL << 63) - PG);
 }
 
 int main(void)
 {
-	TAP_PLAN(9);
+	TAP_PLAN(10);
 	RUN(check_size);
+	RUN(size_limit);
 	RUN(range_alloc);
 	RUN(range_punch);
 	RUN(range_query);

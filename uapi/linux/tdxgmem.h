@@ -45,7 +45,8 @@ enum tdxgmem_directmap_mode {
  * @directmap_mode:  enum tdxgmem_directmap_mode in force.
  * @supported_flags: TDXGMEM_F_* bits that TDXGMEM_CREATE accepts here.
  * @page_sizes:      bitmask of backing page sizes (1 << 12 | 1 << 21 | ...).
- * @max_file_size:   largest size TDXGMEM_CREATE accepts, in bytes.
+ * @max_file_size:   largest size TDXGMEM_CREATE accepts, in bytes (at most
+ *                   2^63 - 4 KiB, the largest page-aligned file offset).
  * @reserved:        zero.
  *
  * The caller passes the struct zeroed; any non-zero field -> -EINVAL.
@@ -72,20 +73,45 @@ struct tdxgmem_caps {
  * Returns a new file descriptor (O_RDWR | O_CLOEXEC). Nothing is allocated
  * yet; @numa_node is the preferred node for later allocations.
  *
- * On the file: fallocate(FALLOC_FL_KEEP_SIZE) allocates zeroed backing,
+ * The file behaves as an upstream guest_memfd file wherever a VMM can
+ * tell (tests/selftests/gmem_compare_test.c runs both side by side and
+ * lists the accepted differences with their reasons): a regular file to
+ * fstat/statx (S_IFREG, mode 0600, st_size = size, st_blksize = 4096);
+ * ftruncate, fchmod, fchown and utimensat fail with -EINVAL (the size is
+ * fixed); mtime and ctime change with every successful fallocate and with
+ * a write fault through a mapping.
+ *
+ * fallocate(FALLOC_FL_KEEP_SIZE) allocates zeroed backing,
  * fallocate(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE) frees it (the
  * shared/private attribute stays). fallocate errors: -EOPNOTSUPP other
  * modes; -EINVAL unaligned, empty or (allocation) beyond EOF, punching
  * at/after EOF succeeds; -EFBIG offset + len overflows (from the VFS);
  * -ENOMEM out of memory or above the module's mem_limit_pct or the
- * creator's memcg limit (never the OOM killer); -EINTR signal; with
- * TDXGMEM_F_NO_DIRECT_MAP also -ENOMEM or -EIO when the kernel could not
- * take new private pages out of the direct map: those pages are then
- * quarantined (TDXGMEM_STATE_QUARANTINED), never handed out or freed.
+ * creator's memcg limit (never the OOM killer); -EINTR signal. With
+ * TDXGMEM_F_NO_DIRECT_MAP an allocation also fails with -ENOMEM when the
+ * kernel could not take the new private pages out of the direct map (they
+ * are freed again), or -EIO when it could not put them back either: those
+ * pages are quarantined (TDXGMEM_STATE_QUARANTINED), never handed out or
+ * freed. A punch fails with -EIO when pages of the range are quarantined
+ * (a consumer could not unmap them, or with TDXGMEM_F_NO_DIRECT_MAP the
+ * kernel could not put them back into the direct map): they stay
+ * allocated, every other page of the range is freed.
  * read/write/pread/pwrite: -EINVAL.
+ *
  * mmap: -ENODEV without TDXGMEM_F_MMAP, -EINVAL unless MAP_SHARED; a
  * private page, a page past EOF, or a shared page that cannot be
- * allocated -> SIGBUS.
+ * allocated -> SIGBUS. On kernels that export vmf_insert_page_mkwrite()
+ * (6.15 and later) the mapping is an ordinary shared file mapping, as
+ * guest_memfd's: mlock(), mlock2(MLOCK_ONFAULT) and MAP_LOCKED lock it,
+ * mremap() grows it, MADV_DODUMP, MADV_DOFORK and MADV_GUARD_* work.
+ * Earlier kernels (6.12, whose guest_memfd cannot be mapped at all) offer
+ * a module no other way to map a page from a fault without racing a
+ * punch, and the mapping is VM_MIXEDMAP there, which the kernel treats as
+ * special: mlock() and MAP_LOCKED do not lock it (mlock() populates it),
+ * mlock2(MLOCK_ONFAULT) populates it whole (-ENOMEM past EOF) and
+ * MADV_DODUMP fails with -EINVAL; mremap() grows it on every kernel.
+ * tdxgmem memory is never page cache: mincore() sees only pages the
+ * caller has mapped, cachestat() none, and MADV_COLLAPSE is refused.
  *
  * Errors: -EINVAL bad size/flags/size_log2/node or non-zero reserved,
  *         TDXGMEM_F_INIT_SHARED without TDXGMEM_F_MMAP;
@@ -121,15 +147,23 @@ struct tdxgmem_create {
  * wanted state are left alone (a no-op range succeeds). Contents of the
  * populated pages that change are zeroed unless PRESERVE is asked. To
  * private: the range is unmapped from every process first (a later access
- * gets SIGBUS). To shared: KVM consumers split and unmap first.
+ * gets SIGBUS), and KVM consumers unmap their mappings of its shared
+ * pages. To shared: KVM consumers split and unmap first.
  * All or nothing: on any error no page of the range changed state; the
  * call may be retried.
  * Errors: -EINVAL bad range, attributes, flags or reserved;
  *         -EAGAIN a page is still referenced outside tdxgmem (pinned by
- *         GUP, a pipe, I/O in flight), retry when released;
- *         -EIO a page is quarantined (a consumer failed to unmap it);
- *         -ENOMEM a consumer could not split its mapping, or no memory
- *         for tdxgmem's own tracking.
+ *         GUP, a pipe, I/O in flight), retry when released; references
+ *         the kernel drops on request (the per-CPU batches of mlock) do
+ *         not count;
+ *         -EIO a page is quarantined (a consumer failed to unmap it, now
+ *         or earlier, or with TDXGMEM_F_NO_DIRECT_MAP the kernel could not
+ *         change its direct map and then not undo that either);
+ *         -ENOMEM a consumer could not split its mapping, no memory for
+ *         tdxgmem's own tracking, or (to private, with
+ *         TDXGMEM_F_NO_DIRECT_MAP) the kernel could not take the pages out
+ *         of the direct map: no page changed state, but unless PRESERVE
+ *         was asked their contents may be zeroed already.
  */
 struct tdxgmem_attributes {
 	__u64 offset;
