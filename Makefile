@@ -12,6 +12,7 @@
 #   make bench              benchmarks (not tests)
 #   make kvm [KVER=7.3]     KVM modules with patches/kvm/ applied, and the
 #                           stock peer (build/kvm/<release>/{patched,stock})
+#   make check-debug        the debug kernel's suites (opt-in, not in make check)
 #   make soak [MINUTES=60]  stress + random tests, fresh seeds, on the debug kernel
 #   make clean
 #
@@ -38,7 +39,7 @@ SRCS := Kbuild module include uapi
 # Test modules, built with TESTS=1 (make check does).
 TEST_SRCS := tests/runner tests/kvmsim tests/dmprobe
 
-.PHONY: all module modules clean demo check lint unit bench kvmsim kvm soak
+.PHONY: all module modules clean demo check lint unit bench kvmsim kvm soak check-debug
 
 all: module
 
@@ -60,6 +61,11 @@ demo:
 
 check:
 	scripts/check
+
+# Not part of check: a cold build of the debug kernel alone takes 30-67 min
+# on a 2-core host (README "Tests").
+check-debug:
+	scripts/check vm-7.3-debug modload-7.3-debug runner-7.3-debug kvm-7.3-debug
 
 lint:
 	scripts/lint
