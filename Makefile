@@ -5,6 +5,7 @@
 #   make                    build tdxgmem.ko for KDIR (default: running kernel)
 #                           and tools/tdxgmemctl
 #   make KVER=6.12|7.3      build for a cached Debian reference kernel
+#   make KVER=7.3-debug     build for the debug kernel (scripts/debug-kernel)
 #   make tools              tools/tdxgmemctl only (libnl-3, libnl-genl-3)
 #   make install-tools      install tdxgmemctl and its man page (PREFIX=/usr/local,
 #                           DESTDIR=)
@@ -15,6 +16,8 @@
 #   make bench              benchmarks (not tests)
 #   make kvm [KVER=7.3]     KVM modules with patches/kvm/ applied, and the
 #                           stock peer (build/kvm/<release>/{patched,stock})
+#   make check-debug        the debug kernel's suites (opt-in, not in make check)
+#   make soak [MINUTES=60]  stress + random tests, fresh seeds, on the debug kernel
 #   make clean
 #
 # Modules for each kernel are built in build/<kernel release>/, so builds for
@@ -40,7 +43,8 @@ SRCS := Kbuild module include uapi
 # Test modules, built with TESTS=1 (make check does).
 TEST_SRCS := tests/runner tests/kvmsim tests/dmprobe
 
-.PHONY: all module modules tools install-tools clean demo check lint unit bench kvmsim kvm
+.PHONY: all module modules tools install-tools clean demo check lint unit bench kvmsim kvm \
+	soak check-debug
 
 all: tools module
 
@@ -52,7 +56,7 @@ install-tools:
 
 module modules:
 	@$(FETCH)
-	@test -n "$(KREL)" || { echo "tdxgmem: $(if $(KVER),unknown KVER=$(KVER) (6.12 or 7.3),no kernel build tree at $(KDIR) (set KDIR= or KVER=))" >&2; exit 1; }
+	@test -n "$(KREL)" || { echo "tdxgmem: $(if $(KVER),unknown KVER=$(KVER) (6.12, 7.3 or 7.3-debug),no kernel build tree at $(KDIR) (set KDIR= or KVER=))" >&2; exit 1; }
 	@mkdir -p $(B)
 	@# One build per kernel at a time: concurrent builds would share $(B).
 	flock $(B).lock sh -c '\
@@ -69,6 +73,11 @@ demo:
 check:
 	scripts/check
 
+# Not part of check: a cold build of the debug kernel alone takes 30-67 min
+# on a 2-core host (README "Tests").
+check-debug:
+	scripts/check vm-7.3-debug modload-7.3-debug runner-7.3-debug kvm-7.3-debug
+
 lint:
 	scripts/lint
 
@@ -81,6 +90,10 @@ bench:
 kvm:
 	scripts/kvm-build --kernel $(or $(KVER),7.3)
 	scripts/kvm-build --kernel $(or $(KVER),7.3) --stock
+
+MINUTES ?= 60
+soak:
+	scripts/soak $(MINUTES)
 
 clean:
 	rm -rf build

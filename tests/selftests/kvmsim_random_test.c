@@ -285,7 +285,15 @@ static int step(struct world *w, const char **why, char *msg, size_t len)
 	return r ? -1 : 0;
 }
 
-TEST(random_sequence)
+/*
+ * 20,000 steps take seconds under TCG on Debian's kernel, minutes on the
+ * debug kernel (KASAN, lockdep): a fixture only for the timeout.
+ */
+FIXTURE(random) {};
+FIXTURE_SETUP(random) {}
+FIXTURE_TEARDOWN(random) {}
+
+TEST_F_TIMEOUT(random, sequence, 900)
 {
 	struct world *w = calloc(1, sizeof(*w));
 	struct kvmsim_stats st;

@@ -121,9 +121,13 @@ TEST_F(memcg, limit_gives_enomem)
 /*
  * Converting a sparse file sets up tracking per 2 MiB chunk (about 16 MiB
  * here). It is charged to the creator's memcg, not the converter's, and a
- * conversion that fails leaves none of it behind.
+ * conversion that fails leaves none of it behind. The three conversions
+ * of 32768 chunks take over 30 s (the harness's default timeout) on the
+ * debug kernel; a test killed then leaves its process in the ioctl (the
+ * harness does not wait for it), still holding a page the next tests
+ * count.
  */
-TEST_F(memcg, convert_tracking_charged_to_creator)
+TEST_F_TIMEOUT(memcg, convert_tracking_charged_to_creator, 600)
 {
 	struct tdxgmem_attributes a = { .size = BIG - SZ_2M,
 					.attributes = TDXGMEM_ATTR_PRIVATE };
