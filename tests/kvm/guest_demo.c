@@ -14,9 +14,8 @@
 #include <linux/kvm_para.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
+#include "tools/demo/run.h"
 #include "mem.h"
 #include "vmm.h"
 
@@ -27,26 +26,6 @@ static int fail(struct vmm *vm, const char *what)
 	printf("guest_demo: %s failed: %s\n", what, vm ? vm->err : "");
 	vmm_destroy(vm);
 	return 1;
-}
-
-/* Run argv[] while the guest is alive; its exit status. */
-static int run_alive(char **argv)
-{
-	int status;
-	pid_t pid;
-
-	fflush(stdout);
-	pid = fork();
-	if (pid == 0) {
-		execvp(argv[0], argv);
-		perror(argv[0]);
-		_exit(127);
-	}
-	if (pid < 0 || waitpid(pid, &status, 0) < 0) {
-		perror("fork");
-		return 1;
-	}
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
 int main(int argc, char **argv)
@@ -98,7 +77,7 @@ int main(int argc, char **argv)
 	printf("guest_demo: guest ran on tdxgmem memory, %lld MiB mapped at 2M\n",
 	       (long long)(vmm_stat(vm, "pages_2m") - base_2m) * 2);
 	if (optind < argc)
-		rc = run_alive(argv + optind);
+		rc = demo_run(argv + optind);
 	vmm_destroy(vm);
 	return rc;
 }

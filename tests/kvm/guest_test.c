@@ -152,16 +152,7 @@ static uint64_t host_check(const void *p, uint64_t gpa, uint64_t size, uint64_t 
 /* Does reading @p kill a child with SIGBUS (a private page of tdxgmem)? */
 static bool host_sigbus(const void *p)
 {
-	int status;
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		(void)*(volatile const char *)p;
-		_exit(0);
-	}
-	if (pid < 0 || waitpid(pid, &status, 0) != pid)
-		return false;
-	return WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS;
+	return touch_sig((volatile void *)p, 0) == SIGBUS;
 }
 
 /* 0 if the guest sees the tagged pattern (or zeroes for pattern 0) over the range. */

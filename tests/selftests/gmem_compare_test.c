@@ -195,27 +195,9 @@ struct ctx {
 
 typedef void (*scenario_fn)(struct notes *nb, const struct ctx *c);
 
-/* The signal a child dies of touching *p (0: none). */
-static int touch(volatile char *p, int write)
-{
-	int status;
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		if (write)
-			*p = 1;
-		else
-			(void)*p;
-		_exit(0);
-	}
-	if (pid < 0 || waitpid(pid, &status, 0) != pid)
-		return -1;
-	return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-}
-
 static void note_touch(struct notes *nb, const char *key, void *p, int write)
 {
-	note(nb, key, "%s", sigabbrev_np(touch(p, write)) ?: "none");
+	note(nb, key, "%s", sigabbrev_np(touch_sig(p, write)) ?: "none");
 }
 
 /* VmFlags of the mapping at @p, as /proc/self/smaps spells them. */
@@ -580,8 +562,8 @@ static void sc_madvise(struct notes *nb, const struct ctx *c)
 		snprintf(key, sizeof(key), "%s_vmflags", advs[i].name);
 		note_vmflags(nb, key, p);
 		snprintf(key, sizeof(key), "%s_data", advs[i].name);
-		note(nb, key, "%s", sigabbrev_np(touch(p, 0)) ?: "none");
-		if (!touch(p, 0)) {
+		note(nb, key, "%s", sigabbrev_np(touch_sig(p, 0)) ?: "none");
+		if (!touch_sig(p, 0)) {
 			snprintf(key, sizeof(key), "%s_reads", advs[i].name);
 			note(nb, key, "%#x", (unsigned char)p[SZ_4K]);
 		}

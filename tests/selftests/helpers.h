@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "uapi/linux/tdxgmem.h"
@@ -226,6 +227,37 @@ static inline long long smaps_kb(void *addr, const char *key)
 	char v[64];
 
 	return smaps_field(addr, key, v, sizeof(v)) ? -1 : atoll(v);
+}
+
+/* Write @s to the file @path (sysfs, cgroupfs): 0 or -errno. */
+static inline int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY), r;
+
+	if (fd < 0)
+		return -errno;
+	r = write(fd, s, strlen(s)) < 0 ? -errno : 0;
+	close(fd);
+	return r;
+}
+
+/* Touch *p in a child; the signal that killed it, 0 if none, -1 on error. */
+static inline int touch_sig(volatile void *p, int write)
+{
+	volatile unsigned char *c = p;
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		if (write)
+			*c = 1;
+		else
+			(void)*c;
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
 }
 
 #endif

@@ -16,17 +16,6 @@
 #define CG_ROOT	"/sys/fs/cgroup"
 #define CG	CG_ROOT "/tdxgmem-test"
 
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY), r;
-
-	if (fd < 0)
-		return -errno;
-	r = write(fd, s, strlen(s)) < 0 ? -errno : 0;
-	close(fd);
-	return r;
-}
-
 static long long read_ll(const char *path)
 {
 	char buf[64] = {};

@@ -22,24 +22,6 @@
 #endif
 #define PUNCH		(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE)
 
-/* Touch *p in a child; the signal that killed it, or 0. */
-static int touch_sig(volatile unsigned char *p, int write)
-{
-	int status;
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		if (write)
-			*p = 1;
-		else
-			(void)*p;
-		_exit(0);
-	}
-	if (pid < 0 || waitpid(pid, &status, 0) != pid)
-		return -1;
-	return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-}
-
 TEST(map_private_einval)
 {
 	int fd = newfile(SZ_2M, SHARED_FLAGS, 0);

@@ -223,17 +223,6 @@ TEST(file_directmap_removed)
 	close(g.fd);
 }
 
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY), r;
-
-	if (fd < 0)
-		return -errno;
-	r = write(fd, s, strlen(s)) < 0 ? -errno : 0;
-	close(fd);
-	return r;
-}
-
 /* The memcg charged: the creator's, by cgroup id and path. */
 TEST(file_memcg)
 {

@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tools/demo/run.h"
 #include "uapi/linux/tdxgmem.h"
 
 #define MiB (1ULL << 20)
@@ -64,26 +65,6 @@ static void show_extents(int fd, __u64 size)
 		       ext[i].state & TDXGMEM_STATE_PRIVATE ? "private" : "shared",
 		       ext[i].state & TDXGMEM_STATE_POPULATED ? "populated" : "unpopulated",
 		       size_name(ext[i].backing_log2), size_name(ext[i].map_log2));
-}
-
-/* Run argv[] with the demo's file still open; its exit status. */
-static int run_open(char **argv)
-{
-	int status;
-	pid_t pid;
-
-	fflush(stdout);
-	pid = fork();
-	if (pid == 0) {
-		execvp(argv[0], argv);
-		perror(argv[0]);
-		_exit(127);
-	}
-	if (pid < 0 || waitpid(pid, &status, 0) < 0) {
-		perror("fork");
-		return 1;
-	}
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
 int main(int argc, char **argv)
@@ -161,7 +142,7 @@ int main(int argc, char **argv)
 		for (int i = 2; i < argc; i++)
 			printf(" %s", argv[i]);
 		printf("\n");
-		if (run_open(argv + 2))
+		if (demo_run(argv + 2))
 			return 1;
 	}
 	close(fd);
