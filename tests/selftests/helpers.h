@@ -260,4 +260,22 @@ static inline int touch_sig(volatile void *p, int write)
 	return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
 }
 
+/* The id of tdxgmem file @fd, from its fdinfo; 0 if none. */
+static inline unsigned long long tdxgmem_file_id(int fd)
+{
+	unsigned long long id = 0;
+	char path[64], line[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "tdxgmem_id: %llu", &id) == 1)
+			break;
+	fclose(f);
+	return id;
+}
+
 #endif

@@ -150,24 +150,6 @@ struct run {
 	bool nodm, poisoned;
 };
 
-/* The id of tdxgmem file @fd, from its fdinfo. */
-static uint64_t file_id(int fd)
-{
-	unsigned long long id = 0;
-	char path[64], line[128];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "tdxgmem_id: %llu", &id) == 1)
-			break;
-	fclose(f);
-	return id;
-}
-
 /*
  * The known sequence. Return: 0, or the number of the step that failed.
  * A NO_DIRECT_MAP file where the kernel allows it (direct-map records).
@@ -188,7 +170,7 @@ static int sequence(struct run *r, bool poison)
 		     (r->nodm ? TDXGMEM_F_NO_DIRECT_MAP : 0), 0);
 	if (fd < 0)
 		return 2;
-	r->id = file_id(fd);
+	r->id = tdxgmem_file_id(fd);
 	/* Populate: a whole chunk at 2 MiB, one page at 4 KiB. */
 	if (xfallocate(fd, FALLOC_FL_KEEP_SIZE, 0, SZ_2M) ||
 	    xfallocate(fd, FALLOC_FL_KEEP_SIZE, SZ_2M + 5 * SZ_4K, SZ_4K))
