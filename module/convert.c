@@ -74,7 +74,8 @@ static int tdxgmem_to_private(struct tdxgmem_file *f, pgoff_t start,
  * Return: 0; -EFAULT; -EINVAL bad request or range; -EAGAIN a page is
  * referenced elsewhere (error_offset says which); -EIO a page is
  * quarantined (error_offset says which); -ENOMEM (also: the kernel could
- * not take a NO_DIRECT_MAP file's pages out of the direct map).
+ * not take a NO_DIRECT_MAP file's pages out of the direct map); -EINTR
+ * the caller was killed before anything changed.
  */
 long tdxgmem_convert_ioctl(struct tdxgmem_file *f, void __user *argp)
 {

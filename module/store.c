@@ -820,6 +820,14 @@ static int tdxgmem_convert_walk(struct tdxgmem_file *f, pgoff_t start,
 						  check_pins, bad, nr);
 		if (ret)
 			break;
+		/*
+		 * A sparse range can have many thousands of chunks to set up;
+		 * nothing has changed yet, so a killed caller can stop here.
+		 */
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
 		cond_resched();
 	}
 	return ret;
@@ -845,7 +853,7 @@ static int tdxgmem_convert_walk(struct tdxgmem_file *f, pgoff_t start,
  * state again. Called with the invalidate lock held for write.
  *
  * Return: 0; -EAGAIN a page is referenced elsewhere; -EIO a page is
- * quarantined; -ENOMEM.
+ * quarantined; -ENOMEM; -EINTR a fatal signal is pending.
  */
 int tdxgmem_store_convert_prepare(struct tdxgmem_file *f, pgoff_t start,
 				  pgoff_t end, bool private, bool check_pins,

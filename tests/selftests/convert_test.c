@@ -5,7 +5,10 @@
  * Needs tdxgmem and kvmsim loaded.
  */
 #include <signal.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 
@@ -297,6 +300,84 @@ TEST(unmap_failure_quarantines)
 	EXPECT_EQ(-EIO, kvmsim_fault(vm, 20, KVMSIM_LEVEL_4K, NULL));
 	close(vm);
 	close(fd);
+}
+
+/*
+ * A conversion whose caller is killed part-way (a sparse 64 GiB range has
+ * 32768 chunks of tracking to set up: -EINTR before anything changes)
+ * converted the whole range or none of it.
+ */
+#define TRACEFS		"/sys/kernel/tracing"
+#define CONVERT_EVENT	TRACEFS "/events/tdxgmem/tdxgmem_convert/enable"
+
+/* Traced conversions that returned -EINTR since the trace was cleared. */
+static int traced_eintr(void)
+{
+	char line[512];
+	int n = 0;
+	FILE *t = fopen(TRACEFS "/trace", "r");
+
+	if (!t)
+		return -1;
+	while (fgets(line, sizeof(line), t))
+		n += !!strstr(line, " ret=-4 ");
+	fclose(t);
+	return n;
+}
+
+FIXTURE(big) {};
+FIXTURE_SETUP(big) {}
+FIXTURE_TEARDOWN(big) {}
+
+/* Minutes under KASAN: each conversion sets up 32768 chunks. */
+TEST_F_TIMEOUT(big, killed_conversion_all_or_nothing, 600)
+{
+	const unsigned long long size = 64ULL << 30;
+	struct tdxgmem_extent ext[4];
+	int fd, round, st, priv = 0, eintr;
+	unsigned int nr;
+	pid_t pid;
+
+	fd = newfile(size, TDXGMEM_F_MMAP | TDXGMEM_F_INIT_SHARED, 21);
+	ASSERT_LE(0, fd);
+	if (access(TRACEFS "/trace", F_OK))
+		mount("nodev", TRACEFS, "tracefs", 0, NULL);
+	ASSERT_EQ(0, write_str(TRACEFS "/tracing_on", "0"));
+	close(open(TRACEFS "/trace", O_WRONLY | O_TRUNC));
+	ASSERT_EQ(0, write_str(CONVERT_EVENT, "1"));
+	ASSERT_EQ(0, write_str(TRACEFS "/tracing_on", "1"));
+	for (round = 0; round < 12; round++) {
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (!pid) {
+			for (;;) {
+				tdxgmem_convert_pages(fd, 0, size / SZ_4K, PRIV, 0, NULL);
+				tdxgmem_convert_pages(fd, 0, size / SZ_4K, 0, 0, NULL);
+			}
+		}
+		usleep(1000 + round * 4000);
+		ASSERT_EQ(0, kill(pid, SIGKILL));
+		ASSERT_EQ(pid, waitpid(pid, &st, 0));
+		ASSERT_TRUE(WIFSIGNALED(st));
+		ASSERT_EQ(0, tdxgmem_query(fd, 0, size, ext, 4, &nr, NULL));
+		ASSERT_EQ(1, nr);
+		ASSERT_EQ(size, ext[0].size);
+		EXPECT_EQ(0, ext[0].state & ~TDXGMEM_STATE_PRIVATE);
+		priv += !!(ext[0].state & TDXGMEM_STATE_PRIVATE);
+	}
+	write_str(TRACEFS "/tracing_on", "0");
+	write_str(CONVERT_EVENT, "0");
+	eintr = traced_eintr();
+	TH_LOG("killed 12 times: %d left the range private, %d shared; %d -EINTR",
+	       priv, 12 - priv, eintr);
+	/* The first kills come within milliseconds: mid-way through a check. */
+	EXPECT_LT(0, eintr);
+	/* Still convertible both ways. */
+	EXPECT_EQ(0, tdxgmem_convert_pages(fd, 0, size / SZ_4K, PRIV, 0, NULL));
+	EXPECT_EQ(0, tdxgmem_convert_pages(fd, 0, size / SZ_4K, 0, 0, NULL));
+	close(fd);
+	/* The harness runs this after zz_no_leaks. */
+	EXPECT_TRUE(tdxgmem_no_leaks());
 }
 
 TEST(zz_no_leaks)

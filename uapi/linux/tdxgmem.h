@@ -163,7 +163,9 @@ struct tdxgmem_create {
  *         tdxgmem's own tracking, or (to private, with
  *         TDXGMEM_F_NO_DIRECT_MAP) the kernel could not take the pages out
  *         of the direct map: no page changed state, but unless PRESERVE
- *         was asked their contents may be zeroed already.
+ *         was asked their contents may be zeroed already;
+ *         -EINTR a fatal signal arrived while the range was being
+ *         checked (a caller that sees it is being killed).
  */
 struct tdxgmem_attributes {
 	__u64 offset;
