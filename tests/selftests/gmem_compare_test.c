@@ -34,6 +34,14 @@
 #include "kselftest_harness.h"
 #include "helpers.h"
 
+/*
+ * Each test runs its sequence on both backends and forks for every access
+ * it checks: on the debug kernel of a loaded host that outlasts the
+ * harness's 30 s (same_madvise did). A watchdog, not a time budget.
+ */
+#undef TEST_TIMEOUT_DEFAULT
+#define TEST_TIMEOUT_DEFAULT 300
+
 /* KVM's uapi as of 7.x; Debian 12's headers predate guest_memfd. */
 #define KVMIO				0xAE
 #define KVM_CREATE_VM			_IO(KVMIO, 0x01)
