@@ -39,7 +39,7 @@ FETCH := true
 endif
 
 B ?= $(TOP)/build/$(KREL)
-SRCS := Kbuild module include uapi
+SRCS := Kbuild dkms.conf module include uapi
 # Test modules, built with TESTS=1 (make check does).
 TEST_SRCS := tests/runner tests/kvmsim tests/dmprobe
 

@@ -41,6 +41,9 @@ SPLAT_RE+='|Bad page state|BUG .*: .*corrupted'
 SPLAT_RE+='|page dumped because|ODEBUG:'
 SPLAT_RE+='|turning off the locking correctness validator'
 
+# The project's version: dkms.conf's PACKAGE_VERSION, its only copy.
+tdxgmem_version() { sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$TDXGMEM_TOP/dkms.conf"; }
+
 die() { echo "${0##*/}: $*" >&2; exit 1; }
 log() { echo "${0##*/}: $*" >&2; }
 
