@@ -11,6 +11,8 @@
 #                           DESTDIR=)
 #   make demo               boot a reference kernel, load the module, use it
 #   make check              every default test suite; last line "N passed, N failed"
+#   make check-host         the suites that need no VM, on the running kernel
+#                           (a TDX host's CI; as root; scripts/host-check)
 #   make lint               checkpatch --strict, sparse, W=1 on both kernels
 #   make unit               userspace unit tests under ASan/UBSan
 #   make bench              benchmarks (not tests)
@@ -44,7 +46,7 @@ SRCS := Kbuild dkms.conf module include uapi
 TEST_SRCS := tests/runner tests/kvmsim tests/dmprobe
 
 .PHONY: all module modules tools install-tools clean demo check lint unit bench kvmsim kvm \
-	soak check-debug
+	soak check-debug check-host
 
 all: tools module
 
@@ -72,6 +74,9 @@ demo:
 
 check:
 	scripts/check
+
+check-host:
+	scripts/check host
 
 # Not part of check: a cold build of the debug kernel alone takes 30-67 min
 # on a 2-core host (README "Tests").
