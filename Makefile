@@ -13,6 +13,7 @@
 #   make check              every default test suite; last line "N passed, N failed"
 #   make check-host         the suites that need no VM, on the running kernel
 #                           (a TDX host's CI; as root; scripts/host-check)
+#   make dkms-src DEST=DIR  the DKMS source tree (what /usr/src/tdxgmem-<version> holds)
 #   make lint               checkpatch --strict, sparse, W=1 on both kernels
 #   make unit               userspace unit tests under ASan/UBSan
 #   make bench              benchmarks (not tests)
@@ -46,7 +47,7 @@ SRCS := Kbuild dkms.conf module include uapi
 TEST_SRCS := tests/runner tests/kvmsim tests/dmprobe
 
 .PHONY: all module modules tools install-tools clean demo check lint unit bench kvmsim kvm \
-	soak check-debug check-host
+	soak check-debug check-host dkms-src
 
 all: tools module
 
@@ -68,6 +69,16 @@ module modules:
 		$(KRUN) $(MAKE) -C $(KDIR) M=$(B) TDXGMEM_B=$(B) $(if $(TESTS),TDXGMEM_TESTS=m) \
 			$(if $(W),W=$(W)) $(if $(C),C=$(C)) modules'
 
+
+# What a DKMS source tree holds, for scripts/dkms-test and the packages:
+# the module and its build, no tests (the packages carry the licence
+# where their format wants it).
+DKMS_SRCS := Makefile Kbuild dkms.conf module include uapi scripts/conftest
+
+dkms-src:
+	@test -n "$(DEST)" || { echo "make dkms-src DEST=DIR" >&2; exit 1; }
+	mkdir -p $(DEST)
+	cp -a --parents $(DKMS_SRCS) $(DEST)/
 
 demo:
 	scripts/demo
