@@ -13,6 +13,7 @@
 #   make check              every default test suite; last line "N passed, N failed"
 #   make check-host         the suites that need no VM, on the running kernel
 #                           (a TDX host's CI; as root; scripts/host-check)
+#   make deb                Debian packages tdxgmem-dkms, tdxgmem-tools (build/deb/)
 #   make dkms-src DEST=DIR  the DKMS source tree (what /usr/src/tdxgmem-<version> holds)
 #   make lint               checkpatch --strict, sparse, W=1 on both kernels
 #   make unit               userspace unit tests under ASan/UBSan
@@ -47,7 +48,7 @@ SRCS := Kbuild dkms.conf module include uapi
 TEST_SRCS := tests/runner tests/kvmsim tests/dmprobe
 
 .PHONY: all module modules tools install-tools clean demo check lint unit bench kvmsim kvm \
-	soak check-debug check-host dkms-src
+	soak check-debug check-host deb dkms-src
 
 all: tools module
 
@@ -79,6 +80,9 @@ dkms-src:
 	@test -n "$(DEST)" || { echo "make dkms-src DEST=DIR" >&2; exit 1; }
 	mkdir -p $(DEST)
 	cp -a --parents $(DKMS_SRCS) $(DEST)/
+
+deb:
+	scripts/deb
 
 demo:
 	scripts/demo
