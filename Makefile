@@ -14,6 +14,7 @@
 #   make check-host         the suites that need no VM, on the running kernel
 #                           (a TDX host's CI; as root; scripts/host-check)
 #   make deb                Debian packages tdxgmem-dkms, tdxgmem-tools (build/deb/)
+#   make rpm                RPM packages: source and noarch dkms (build/rpm/)
 #   make dkms-src DEST=DIR  the DKMS source tree (what /usr/src/tdxgmem-<version> holds)
 #   make lint               checkpatch --strict, sparse, W=1 on both kernels
 #   make unit               userspace unit tests under ASan/UBSan
@@ -48,7 +49,7 @@ SRCS := Kbuild dkms.conf module include uapi
 TEST_SRCS := tests/runner tests/kvmsim tests/dmprobe
 
 .PHONY: all module modules tools install-tools clean demo check lint unit bench kvmsim kvm \
-	soak check-debug check-host deb dkms-src
+	soak check-debug check-host deb rpm dkms-src
 
 all: tools module
 
@@ -83,6 +84,9 @@ dkms-src:
 
 deb:
 	scripts/deb
+
+rpm:
+	scripts/rpm
 
 demo:
 	scripts/demo
