@@ -11,6 +11,11 @@
 #                           DESTDIR=)
 #   make demo               boot a reference kernel, load the module, use it
 #   make check              every default test suite; last line "N passed, N failed"
+#   make check-host         the suites that need no VM, on the running kernel
+#                           (a TDX host's CI; as root; scripts/host-check)
+#   make deb                Debian packages tdxgmem-dkms, tdxgmem-tools (build/deb/)
+#   make rpm                RPM packages: source and noarch dkms (build/rpm/)
+#   make dkms-src DEST=DIR  the DKMS source tree (what /usr/src/tdxgmem-<version> holds)
 #   make lint               checkpatch --strict, sparse, W=1 on both kernels
 #   make unit               userspace unit tests under ASan/UBSan
 #   make bench              benchmarks (not tests)
@@ -39,12 +44,12 @@ FETCH := true
 endif
 
 B ?= $(TOP)/build/$(KREL)
-SRCS := Kbuild module include uapi
+SRCS := Kbuild dkms.conf module include uapi
 # Test modules, built with TESTS=1 (make check does).
 TEST_SRCS := tests/runner tests/kvmsim tests/dmprobe
 
 .PHONY: all module modules tools install-tools clean demo check lint unit bench kvmsim kvm \
-	soak check-debug
+	soak check-debug check-host deb rpm dkms-src
 
 all: tools module
 
@@ -67,11 +72,30 @@ module modules:
 			$(if $(W),W=$(W)) $(if $(C),C=$(C)) modules'
 
 
+# What a DKMS source tree holds, for scripts/dkms-test and the packages:
+# the module and its build, no tests (the packages carry the licence
+# where their format wants it).
+DKMS_SRCS := Makefile Kbuild dkms.conf module include uapi scripts/conftest
+
+dkms-src:
+	@test -n "$(DEST)" || { echo "make dkms-src DEST=DIR" >&2; exit 1; }
+	mkdir -p $(DEST)
+	cp -a --parents $(DKMS_SRCS) $(DEST)/
+
+deb:
+	scripts/deb
+
+rpm:
+	scripts/rpm
+
 demo:
 	scripts/demo
 
 check:
 	scripts/check
+
+check-host:
+	scripts/check host
 
 # Not part of check: a cold build of the debug kernel alone takes 30-67 min
 # on a 2-core host (README "Tests").

@@ -11,7 +11,6 @@
 #include <linux/mm.h>
 
 #include "tdxgmem_internal.h"
-#include "version.h"
 
 /*
  * Checked at TDXGMEM_CREATE through tdxgmem_size_limit(): 0 means no limit

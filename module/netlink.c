@@ -13,7 +13,6 @@
 #include "netlink.h"
 #include "range.h"
 #include "tdxgmem_internal.h"
-#include "version.h"
 #include <uapi/linux/tdxgmem_netlink.h>
 
 /*

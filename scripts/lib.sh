@@ -41,6 +41,17 @@ SPLAT_RE+='|Bad page state|BUG .*: .*corrupted'
 SPLAT_RE+='|page dumped because|ODEBUG:'
 SPLAT_RE+='|turning off the locking correctness validator'
 
+# The project's version: dkms.conf's PACKAGE_VERSION, its only copy.
+tdxgmem_version() { sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$TDXGMEM_TOP/dkms.conf"; }
+
+# copy_checkout DIR: the checkout's files, tracked or new (not ignored),
+# into DIR: what a release tarball of this tree holds.
+copy_checkout() {
+	(cd "$TDXGMEM_TOP" && git ls-files -z -c -o --exclude-standard |
+		while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
+		xargs -0 cp -a --parents -t "$1")
+}
+
 die() { echo "${0##*/}: $*" >&2; exit 1; }
 log() { echo "${0##*/}: $*" >&2; }
 
@@ -67,4 +78,24 @@ apt_opts() {
 	     -o APT::Get::List-Cleanup=0 \
 	     -o Debug::NoLocking=1 \
 	     -o APT::Sandbox::User=root
+}
+
+# chroot_exec DIR CMD...: run CMD in DIR with /proc, /dev, the checkout and
+# the cache mounted, in a private mount namespace so nothing is left mounted.
+chroot_exec() {
+	local c=$1
+	shift
+	mkdir -p "$c/$TDXGMEM_TOP" "$c/$CACHE"
+	unshare -m --propagation private -- sh -c '
+		c=$1; top=$2; cache=$3; shift 3
+		mount -t proc proc "$c/proc" &&
+		mount --rbind /dev "$c/dev" &&
+		mount --bind "$top" "$c/$top" &&
+		mount --bind "$cache" "$c/$cache" &&
+		cp /etc/resolv.conf "$c/etc/resolv.conf" 2>/dev/null
+		cd "$c/$top" 2>/dev/null || true
+		exec chroot "$c" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+			HOME=/root TERM=dumb LANG=C.UTF-8 ${KBUILD_VERBOSE:+KBUILD_VERBOSE=$KBUILD_VERBOSE} \
+			sh -c "cd \"\$0\" 2>/dev/null || cd /; exec \"\$@\"" "$PWD" "$@"
+	' sh "$c" "$TDXGMEM_TOP" "$CACHE" "$@"
 }

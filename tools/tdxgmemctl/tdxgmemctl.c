@@ -12,7 +12,6 @@
 
 #include "tdxgmemctl.h"
 
-#define VERSION	"0.1.0"
 
 static void usage(FILE *out)
 {
@@ -120,7 +119,7 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		case 'V':
-			printf("tdxgmemctl %s\n", VERSION);
+			printf("tdxgmemctl %s\n", TDXGMEM_VERSION);
 			return EXIT_OK;
 		default:
 			usage(stderr);
