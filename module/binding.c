@@ -83,6 +83,30 @@ bool tdxgmem_file_check(struct file *file)
 EXPORT_SYMBOL_GPL(tdxgmem_file_check);
 
 /**
+ * tdxgmem_file_direct_mapped() - do the private pages of @file stay in the
+ * kernel direct map?
+ * @file: any file, or NULL.
+ *
+ * A consumer that reads, writes or flushes a private page through the
+ * direct map (TDX KVM: CLFLUSH at TDH.MEM.PAGE.AUG, the MOVDIR64B reset of a
+ * removed page) may only bind files for which this is true; see
+ * include/linux/tdxgmem.h.
+ *
+ * Return: false for a TDXGMEM_F_NO_DIRECT_MAP file or a file that is not
+ * tdxgmem's, true otherwise.
+ */
+bool tdxgmem_file_direct_mapped(struct file *file)
+{
+	struct tdxgmem_file *f;
+
+	if (!tdxgmem_file_check(file))
+		return false;
+	f = file->private_data;
+	return !(f->flags & TDXGMEM_F_NO_DIRECT_MAP);
+}
+EXPORT_SYMBOL_GPL(tdxgmem_file_direct_mapped);
+
+/**
  * tdxgmem_bindings_split() - ask every consumer to split around a range.
  * @f:     the file.
  * @start: first file page of the range about to change.

@@ -67,8 +67,10 @@ enum tdxgmem_inval_reason {
  *	hull of the range in an mmu_invalidate bracket): their max_order may
  *	no longer hold, and a huge mapping installed after the split would
  *	straddle the edge again. (Faults that start later block in tdxgmem
- *	until the operation is over.) May fail with -ENOMEM: the whole
- *	operation then fails, nothing changed, and the caller may retry.
+ *	until the operation is over.) May fail with -ENOMEM, or -EIO when
+ *	the consumer broke (KVM: a TDX demotion failed and the VM is
+ *	bugged): the whole operation then fails, nothing changed, and the
+ *	caller may retry.
  * @invalidate_begin: unmap every mapping of gfns [@start, @end) and keep
  *	faults in the range from completing (KVM: mmu_invalidate_begin +
  *	zap) until @invalidate_end.
@@ -111,6 +113,31 @@ struct tdxgmem_client_ops {
  * invalidation; the machine check of an access goes to whoever accesses.
  */
 bool tdxgmem_file_check(struct file *file);
+
+/*
+ * The direct map and TDX: who restores or resets what, and when.
+ *
+ * tdxgmem hands out private pages zeroed and written back from the cache.
+ * For a TDXGMEM_F_NO_DIRECT_MAP file it takes a private page out of the
+ * kernel direct map, and puts it back before invalidate_begin() when the
+ * page is about to be freed or to become shared (punch, release, conversion
+ * to shared): consumers may then write it through the direct map until
+ * their invalidate_end() returns.  A page that stays private (unbind, and
+ * every removal the consumer starts itself: memslot deletion, VM teardown)
+ * stays out of the direct map.
+ *
+ * A TDX consumer (KVM on Linux 7.3) touches private pages through the
+ * direct map on its own: it CLFLUSHes the leaf before TDH.MEM.PAGE.AUG, and
+ * on CPUs with the partial-write erratum (X86_BUG_TDX_PW_MCE) it resets
+ * every page it removes from a TD with MOVDIR64B through __va()
+ * (tdx_quirk_reset_paddr()), at any removal, including those tdxgmem does
+ * not announce.  Such a consumer must therefore bind only files for which
+ * tdxgmem_file_direct_mapped() is true (KVM: -EOPNOTSUPP otherwise), and it
+ * is the one that resets what it removes; tdxgmem resets nothing.  A consumer
+ * that never touches private pages through the direct map (kvmsim, KVM's
+ * non-TDX VM types) may bind any file.
+ */
+bool tdxgmem_file_direct_mapped(struct file *file);
 
 struct tdxgmem_binding *tdxgmem_bind(struct file *file, pgoff_t pgoff,
 				     unsigned long npages, u64 base_gfn,

@@ -116,6 +116,9 @@ static void kvmsim_invalidate_begin(void *client, u64 start, u64 end,
 		kvmsim_check_straddle(vm, start);
 		kvmsim_check_straddle(vm, end);
 	}
+	/* KVM for a TD resets each private page it removes. */
+	if (b->tdx && (b->inval_kinds & KVMSIM_PRIVATE))
+		kvmsim_sept_reset(vm, start, end);
 	kvmsim_sept_zap(vm, start, end, b->inval_kinds);
 
 	if (reason != TDXGMEM_INVAL_UNBIND && (b->inval_kinds & KVMSIM_PRIVATE))

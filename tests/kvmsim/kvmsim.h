@@ -66,6 +66,7 @@ struct kvmsim_binding {
 	u64 npages;
 	struct list_head node;
 	enum kvmsim_kind inval_kinds;
+	bool tdx;
 };
 
 /**
@@ -125,6 +126,7 @@ struct kvmsim_binding *kvmsim_find_binding(struct kvmsim_vm *vm, u64 gfn);
 /* sept.c, all under mmu_lock */
 void kvmsim_decode(u64 gfn, void *v, struct kvmsim_entry *e);
 bool kvmsim_sept_lookup(struct kvmsim_vm *vm, u64 gfn, struct kvmsim_entry *e);
+void kvmsim_sept_reset(struct kvmsim_vm *vm, u64 start, u64 end);
 int kvmsim_sept_map(struct kvmsim_vm *vm, const struct kvmsim_entry *e);
 int kvmsim_sept_split(struct kvmsim_vm *vm, u64 gfn);
 void kvmsim_sept_zap(struct kvmsim_vm *vm, u64 start, u64 end,

@@ -25,10 +25,21 @@
 #define KVMSIM_LEVEL_4K		12
 #define KVMSIM_LEVEL_2M		21
 
+/*
+ * KVMSIM_BIND_TDX (struct kvmsim_bind.flags): the binding behaves as KVM's
+ * for a TD (include/linux/tdxgmem.h, "The direct map and TDX"): it refuses
+ * a file whose private pages leave the direct map (-EOPNOTSUPP), and it
+ * writes every private page it unmaps through the kernel direct map, as
+ * tdx_quirk_reset_paddr() does on CPUs with the TDX partial-write erratum:
+ * it zeroes the page with plain stores at its __va() address, at every
+ * unmap, including those of KVMSIM_UNBIND and of closing the VM.
+ */
+#define KVMSIM_BIND_TDX		_BITUL(0)
+
 /**
  * struct kvmsim_bind - KVMSIM_BIND: bind file pages to guest frames.
  * @fd:       a tdxgmem file.
- * @pad:      zero.
+ * @flags:    0 or KVMSIM_BIND_TDX.
  * @pgoff:    first page of the file.
  * @npages:   number of pages.
  * @base_gfn: guest frame of @pgoff.
@@ -36,12 +47,14 @@
  * @reserved: zero.
  *
  * Errors: -EBADF bad @fd; -EINVAL not a tdxgmem file, or tdxgmem refused
- * the range; -EEXIST the gfn range overlaps another binding of this VM;
- * -EBUSY the file range is already bound (tdxgmem).
+ * the range, or an unknown flag; -EOPNOTSUPP KVMSIM_BIND_TDX and a file
+ * whose private pages leave the direct map; -EEXIST the gfn range
+ * overlaps another binding of this VM; -EBUSY the file range is already
+ * bound (tdxgmem).
  */
 struct kvmsim_bind {
 	__s32 fd;
-	__u32 pad;
+	__u32 flags;
 	__u64 pgoff;
 	__u64 npages;
 	__u64 base_gfn;

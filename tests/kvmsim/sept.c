@@ -4,6 +4,9 @@
  * here runs under the VM's mmu_lock.
  */
 #include <linux/lockdep.h>
+#include <linux/mm.h>
+#include <linux/pfn.h>
+#include <linux/string.h>
 #include <linux/xarray.h>
 
 #include "kvmsim.h"
@@ -179,6 +182,37 @@ void kvmsim_sept_zap(struct kvmsim_vm *vm, u64 start, u64 end,
 		kvmsim_decode(idx, v, &e);
 		if (kvmsim_overlaps(&e, start, end) && kvmsim_kind_of(&e, kinds))
 			kvmsim_sept_erase(vm, idx);
+	}
+}
+
+/**
+ * kvmsim_sept_reset() - write every private page mapped in [@start, @end)
+ *                       through the kernel direct map.
+ * @vm:    the VM.
+ * @start: first gfn.
+ * @end:   one past the last gfn.
+ *
+ * Models tdx_quirk_reset_paddr(): MOVDIR64B of zeroes at __va() of each
+ * page KVM removes from a TD, a whole 2M entry at once. Faults (an oops)
+ * if tdxgmem left such a page out of the direct map.
+ */
+void kvmsim_sept_reset(struct kvmsim_vm *vm, u64 start, u64 end)
+{
+	struct kvmsim_entry e;
+	unsigned long idx;
+	u64 i, nr;
+	void *v;
+
+	lockdep_assert_held(&vm->mmu_lock);
+	if (start >= end)
+		return;
+	xa_for_each_range(&vm->sept, idx, v, kvmsim_scan_start(start), end - 1) {
+		kvmsim_decode(idx, v, &e);
+		if (!kvmsim_overlaps(&e, start, end) || e.shared)
+			continue;
+		nr = e.huge ? KVMSIM_HUGE_PAGES : 1;
+		for (i = 0; i < nr; i++)
+			memset(__va(PFN_PHYS(e.pfn + i)), 0, PAGE_SIZE);
 	}
 }
 

@@ -34,7 +34,7 @@ static long kvmsim_bind(struct kvmsim_vm *vm, struct kvmsim_bind *a)
 	struct file *file;
 	long ret;
 
-	if (a->pad || !kvmsim_zero(a->reserved, ARRAY_SIZE(a->reserved)) ||
+	if ((a->flags & ~KVMSIM_BIND_TDX) || !kvmsim_zero(a->reserved, ARRAY_SIZE(a->reserved)) ||
 	    a->base_gfn >= KVMSIM_GFN_LIMIT ||
 	    a->npages > KVMSIM_GFN_LIMIT - a->base_gfn)
 		return -EINVAL;
@@ -49,6 +49,10 @@ static long kvmsim_bind(struct kvmsim_vm *vm, struct kvmsim_bind *a)
 	ret = -EINVAL;
 	if (!tdxgmem_file_check(file))
 		goto out;
+	/* As KVM for a TD: it writes private pages through the direct map. */
+	ret = -EOPNOTSUPP;
+	if ((a->flags & KVMSIM_BIND_TDX) && !tdxgmem_file_direct_mapped(file))
+		goto out;
 	ret = -ENOMEM;
 	b = kzalloc_obj(*b, GFP_KERNEL);
 	if (!b)
@@ -58,6 +62,7 @@ static long kvmsim_bind(struct kvmsim_vm *vm, struct kvmsim_bind *a)
 	b->pgoff = a->pgoff;
 	b->base_gfn = a->base_gfn;
 	b->npages = a->npages;
+	b->tdx = a->flags & KVMSIM_BIND_TDX;
 	b->id = ++vm->next_id;
 	tb = tdxgmem_bind(file, a->pgoff, a->npages, a->base_gfn,
 			  &kvmsim_ops, b);

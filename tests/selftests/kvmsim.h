@@ -47,6 +47,22 @@ static inline int kvmsim_bind(int vm, int fd, unsigned long long pgoff,
 	return r;
 }
 
+/* As kvmsim_bind(), as KVM binds for a TD (KVMSIM_BIND_TDX). */
+static inline int kvmsim_bind_tdx(int vm, int fd, unsigned long long pgoff,
+				  unsigned long long npages,
+				  unsigned long long gfn, unsigned long long *id)
+{
+	struct kvmsim_bind b = {
+		.fd = fd, .flags = KVMSIM_BIND_TDX, .pgoff = pgoff,
+		.npages = npages, .base_gfn = gfn,
+	};
+	int r = xioctl(vm, KVMSIM_BIND, &b);
+
+	if (!r && id)
+		*id = b.id;
+	return r;
+}
+
 static inline int kvmsim_unbind(int vm, unsigned long long id)
 {
 	struct kvmsim_unbind u = { .id = id };

@@ -498,6 +498,59 @@ TEST(access_reads_back)
 	EXPECT_TRUE(tdxgmem_no_leaks());
 }
 
+/*
+ * include/linux/tdxgmem.h, "The direct map and TDX": a TD's KVM writes each
+ * private page it removes through the direct map (tdx_quirk_reset_paddr()),
+ * also on the removals it starts itself, so it binds only files whose
+ * private pages stay there. kvmsim's KVMSIM_BIND_TDX does both: the writes
+ * must not fault, and they are seen afterwards.
+ */
+TEST(tdx_binding_resets_through_direct_map)
+{
+	unsigned char in[4096], out[4096], zero[4096] = { 0 };
+	unsigned long long id;
+	int vm, fd, nodm;
+
+	VM_OR_SKIP(vm);
+	fd = kvmsim_file(2 * SZ_2M, 0, 1);
+	ASSERT_LE(0, fd);
+	memset(in, 0x5a, sizeof(in));
+	ASSERT_EQ(0, kvmsim_bind_tdx(vm, fd, 0, 2 * PAGES_2M, GFN0, &id));
+	/* A removal the consumer starts itself: unbind. */
+	ASSERT_EQ(0, kvmsim_fault(vm, GFN0 + 73, KVMSIM_LEVEL_2M, NULL));
+	ASSERT_EQ(0, kvmsim_access(vm, GFN0 + 73, 0, in, 4096, 1));
+	ASSERT_EQ(0, kvmsim_unbind(vm, id));
+	ASSERT_EQ(0, kvmsim_bind_tdx(vm, fd, 0, 2 * PAGES_2M, GFN0, &id));
+	ASSERT_EQ(0, kvmsim_fault(vm, GFN0 + 73, KVMSIM_LEVEL_4K, NULL));
+	ASSERT_EQ(0, kvmsim_access(vm, GFN0 + 73, 0, out, 4096, 0));
+	EXPECT_EQ(0, memcmp(zero, out, 4096));	/* reset, not kept */
+	/* One tdxgmem starts: a punch inside a 2M mapping (split first). */
+	ASSERT_EQ(0, kvmsim_fault(vm, GFN0 + PAGES_2M, KVMSIM_LEVEL_2M, NULL));
+	ASSERT_EQ(0, kvmsim_access(vm, GFN0 + PAGES_2M + 9, 0, in, 4096, 1));
+	ASSERT_EQ(0, kvmsim_punch(fd, PAGES_2M + 8, 1));
+	ASSERT_EQ(0, kvmsim_access(vm, GFN0 + PAGES_2M + 9, 0, out, 4096, 0));
+	EXPECT_EQ(0, memcmp(in, out, 4096));	/* still mapped, untouched */
+	EXPECT_EQ(0, kvmsim_check(vm));
+	/* And closing the VM. */
+	close(vm);
+
+	/* A file whose private pages leave the direct map is refused. */
+	nodm = newfile(SZ_2M, TDXGMEM_F_NO_DIRECT_MAP, 21);
+	if (nodm >= 0) {
+		VM_OR_SKIP(vm);
+		EXPECT_EQ(-EOPNOTSUPP,
+			  kvmsim_bind_tdx(vm, nodm, 0, PAGES_2M, GFN0, NULL));
+		EXPECT_EQ(0, kvmsim_bind(vm, nodm, 0, PAGES_2M, GFN0, NULL));
+		EXPECT_EQ(0, kvmsim_check(vm));
+		close(vm);
+		close(nodm);
+	} else {
+		EXPECT_EQ(-EOPNOTSUPP, nodm);	/* no direct-map backend */
+	}
+	close(fd);
+	EXPECT_TRUE(tdxgmem_no_leaks());
+}
+
 TEST(bad_arguments)
 {
 	struct kvmsim_bind b = { .fd = -1 };
@@ -511,6 +564,9 @@ TEST(bad_arguments)
 	b.fd = fd;
 	b.npages = 1;
 	b.reserved[2] = 1;
+	EXPECT_EQ(-EINVAL, xioctl(vm, KVMSIM_BIND, &b));
+	b.reserved[2] = 0;
+	b.flags = 2;	/* unknown */
 	EXPECT_EQ(-EINVAL, xioctl(vm, KVMSIM_BIND, &b));
 	EXPECT_EQ(-EINVAL, xioctl(vm, KVMSIM_FAULT, &f));
 	EXPECT_EQ(-EINVAL, xioctl(vm, KVMSIM_SET_FAIL, &sf));
