@@ -302,11 +302,6 @@ TEST(unmap_failure_quarantines)
 	close(fd);
 }
 
-/*
- * A conversion whose caller is killed part-way (a sparse 64 GiB range has
- * 32768 chunks of tracking to set up: -EINTR before anything changes)
- * converted the whole range or none of it.
- */
 #define TRACEFS		"/sys/kernel/tracing"
 #define CONVERT_EVENT	TRACEFS "/events/tdxgmem/tdxgmem_convert/enable"
 
@@ -329,7 +324,11 @@ FIXTURE(big) {};
 FIXTURE_SETUP(big) {}
 FIXTURE_TEARDOWN(big) {}
 
-/* Minutes under KASAN: each conversion sets up 32768 chunks. */
+/*
+ * A conversion whose caller is killed part-way (a sparse 64 GiB range has
+ * 32768 chunks of tracking to set up: -EINTR before anything changes)
+ * converted the whole range or none of it. Minutes under KASAN.
+ */
 TEST_F_TIMEOUT(big, killed_conversion_all_or_nothing, 600)
 {
 	const unsigned long long size = 64ULL << 30;

@@ -174,16 +174,6 @@ TEST_F(create, max_size_ok)
 #define MAX_FILE_SIZE	"/sys/module/tdxgmem/parameters/max_file_size"
 #define SIZE_TOP	((1ULL << 63) - SZ_4K)	/* largest page-aligned loff_t */
 
-static int write_param(const char *val)
-{
-	int fd = open(MAX_FILE_SIZE, O_WRONLY), r;
-
-	if (fd < 0)
-		return -errno;
-	r = write(fd, val, strlen(val)) < 0 ? -errno : 0;
-	close(fd);
-	return r;
-}
 
 /* Changes max_file_size; the teardown puts the old value back. */
 FIXTURE(param) {
@@ -204,7 +194,7 @@ FIXTURE_SETUP(param)
 
 FIXTURE_TEARDOWN(param)
 {
-	EXPECT_EQ(0, write_param(self->old));
+	EXPECT_EQ(0, write_str(MAX_FILE_SIZE, self->old));
 }
 
 /* max_file_size=0: no limit but the largest file offset, as documented. */
@@ -219,7 +209,7 @@ TEST_F(param, max_file_size_zero_no_limit)
 	int dev = tdxgmem_open_dev(), fd;
 
 	ASSERT_LE(0, dev);
-	ASSERT_EQ(0, write_param("0"));
+	ASSERT_EQ(0, write_str(MAX_FILE_SIZE, "0"));
 	ASSERT_EQ(0, xioctl(dev, TDXGMEM_GET_CAPS, &caps));
 	EXPECT_EQ(SIZE_TOP, caps.max_file_size);
 	EXPECT_EQ(-EINVAL, tdxgmem_create(dev, SIZE_TOP + SZ_4K, 0, 0));
@@ -242,7 +232,7 @@ TEST_F(param, max_file_size_zero_no_limit)
 	EXPECT_EQ(0, tdxgmem_pages());
 	close(fd);
 	/* Any value above the largest offset means the same. */
-	ASSERT_EQ(0, write_param("18446744073709551615"));
+	ASSERT_EQ(0, write_str(MAX_FILE_SIZE, "18446744073709551615"));
 	memset(&caps, 0, sizeof(caps));
 	ASSERT_EQ(0, xioctl(dev, TDXGMEM_GET_CAPS, &caps));
 	EXPECT_EQ(SIZE_TOP, caps.max_file_size);
