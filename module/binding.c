@@ -83,30 +83,6 @@ bool tdxgmem_file_check(struct file *file)
 EXPORT_SYMBOL_GPL(tdxgmem_file_check);
 
 /**
- * tdxgmem_file_direct_mapped() - do the private pages of @file stay in the
- * kernel direct map?
- * @file: any file, or NULL.
- *
- * A consumer that reads, writes or flushes a private page through the
- * direct map (TDX KVM: CLFLUSH at TDH.MEM.PAGE.AUG, the MOVDIR64B reset of a
- * removed page) may only bind files for which this is true; see
- * include/linux/tdxgmem.h.
- *
- * Return: false for a TDXGMEM_F_NO_DIRECT_MAP file or a file that is not
- * tdxgmem's, true otherwise.
- */
-bool tdxgmem_file_direct_mapped(struct file *file)
-{
-	struct tdxgmem_file *f;
-
-	if (!tdxgmem_file_check(file))
-		return false;
-	f = file->private_data;
-	return !(f->flags & TDXGMEM_F_NO_DIRECT_MAP);
-}
-EXPORT_SYMBOL_GPL(tdxgmem_file_direct_mapped);
-
-/**
  * tdxgmem_bindings_split() - ask every consumer to split around a range.
  * @f:     the file.
  * @start: first file page of the range about to change.
@@ -293,8 +269,8 @@ int tdxgmem_bindings_report(struct tdxgmem_file *f,
  * @pgoff:    first file page.
  * @npages:   number of pages, non-zero.
  * @base_gfn: guest frame at which @pgoff appears.
- * @ops:      the consumer's callbacks, all three set; must stay valid
- *            until tdxgmem_unbind().
+ * @ops:      the consumer's callbacks, all three set, and its
+ *            TDXGMEM_CLIENT_* flags; must stay valid until tdxgmem_unbind().
  * @client:   first argument of every callback.
  *
  * Pages are looked up (and allocated) at tdxgmem_get_pfn() time, not here.
@@ -303,7 +279,8 @@ int tdxgmem_bindings_report(struct tdxgmem_file *f,
  *
  * Context: process context; takes the file's invalidate lock for write.
  * Return: the binding, or ERR_PTR(-EINVAL) (not a tdxgmem file, empty,
- * outside the file, wrapping, or missing callbacks), ERR_PTR(-EBUSY)
+ * outside the file, wrapping, missing callbacks or unknown flags),
+ * ERR_PTR(-EBUSY)
  * (overlaps another binding of the file), ERR_PTR(-ENOMEM).
  */
 struct tdxgmem_binding *tdxgmem_bind(struct file *file, pgoff_t pgoff,
@@ -319,7 +296,8 @@ struct tdxgmem_binding *tdxgmem_bind(struct file *file, pgoff_t pgoff,
 	struct tdxgmem_file *f;
 
 	if (!tdxgmem_file_check(file) || !ops || !ops->split ||
-	    !ops->invalidate_begin || !ops->invalidate_end)
+	    !ops->invalidate_begin || !ops->invalidate_end ||
+	    (ops->flags & ~TDXGMEM_CLIENT_TDX))
 		return ERR_PTR(-EINVAL);
 	f = file->private_data;
 	if (tdxgmem_geom_check(&geom, f->nr_pages))
@@ -348,6 +326,9 @@ struct tdxgmem_binding *tdxgmem_bind(struct file *file, pgoff_t pgoff,
 	}
 	kref_get(&f->ref);
 	list_add_tail(&b->node, &f->bindings);
+	/* Sticky: a TD may leave pages that need a reset (tdx_reset.c). */
+	if (ops->flags & TDXGMEM_CLIENT_TDX)
+		f->tdx_bound = true;
 	filemap_invalidate_unlock(mapping);
 	atomic64_inc(&tdxgmem_stats.bindings);
 	return b;

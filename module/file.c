@@ -35,10 +35,10 @@
  * section 4's: consumers split huge mappings around the range (which may
  * fail: then nothing has changed), the direct map of a NO_DIRECT_MAP file's
  * private pages comes back (not for UNBIND: the pages stay private),
- * userspace mappings are zapped, and consumers unmap the range (pages they
- * fail to unmap are quarantined). A conversion to private (TO_PRIVATE)
- * neither splits nor restores: only shared mappings go, and consumers map
- * shared pages at 4 KiB only.
+ * userspace mappings are zapped, consumers unmap the range (pages they
+ * fail to unmap are quarantined), and pages a TD may have held are reset.
+ * A conversion to private (TO_PRIVATE) neither splits nor restores: only
+ * shared mappings go, and consumers map shared pages at 4 KiB only.
  *
  * Return: 0, or a consumer's split error (-ENOMEM).
  */
@@ -46,6 +46,7 @@ int tdxgmem_invalidate(struct tdxgmem_file *f, pgoff_t start, pgoff_t end,
 		       enum tdxgmem_inval_reason reason)
 {
 	bool to_private = reason == TDXGMEM_INVAL_TO_PRIVATE;
+	bool restore;
 	int ret;
 
 	lockdep_assert_held_write(&f->inode->i_mapping->invalidate_lock);
@@ -56,12 +57,16 @@ int tdxgmem_invalidate(struct tdxgmem_file *f, pgoff_t start, pgoff_t end,
 		return ret;
 	/*
 	 * Pages about to be freed or shared get their direct map back before
-	 * consumers unmap them: TDX resets removed pages through it.
+	 * consumers unmap them (TDX resets removed pages through it), and a
+	 * reset once no TD holds them any more (tdx_reset.c).
 	 */
-	if (reason != TDXGMEM_INVAL_UNBIND && !to_private)
+	restore = reason != TDXGMEM_INVAL_UNBIND && !to_private;
+	if (restore)
 		tdxgmem_store_dm(f, start, end, true);
 	tdxgmem_unmap_user(f, start, end);
 	tdxgmem_bindings_invalidate(f, start, end, reason);
+	if (restore)
+		tdxgmem_store_tdx_reset(f, start, end);
 	return 0;
 }
 
@@ -165,6 +170,7 @@ static int tdxgmem_file_release(struct inode *inode, struct file *file)
 	f->released = true;
 	tdxgmem_store_dm(f, 0, f->nr_pages, true);
 	tdxgmem_bindings_release(f);
+	tdxgmem_store_tdx_reset(f, 0, f->nr_pages);
 	filemap_invalidate_unlock(inode->i_mapping);
 	tdxgmem_store_destroy(f);
 	if (f->id)

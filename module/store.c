@@ -762,6 +762,46 @@ void tdxgmem_store_dm(struct tdxgmem_file *f, pgoff_t start, pgoff_t end,
 	tdxgmem_dm_batch_commit(&b);
 }
 
+/**
+ * tdxgmem_store_tdx_reset() - reset the private pages of [@start, @end)
+ *                             that a TD may have held.
+ * @f:     the file; nothing to do unless tdxgmem_tdx_reset_needed().
+ * @start: first page.
+ * @end:   one past the last page, at most f->nr_pages.
+ *
+ * Call after tdxgmem_store_dm() restored the range and every consumer's
+ * invalidate_end() returned, before the pages are freed or become shared.
+ * Pages tdxgmem_store_dm() did not restore (quarantined, poisoned) are
+ * left alone. Called with the invalidate lock held for write.
+ */
+void tdxgmem_store_tdx_reset(struct tdxgmem_file *f, pgoff_t start,
+			     pgoff_t end)
+{
+	struct tdxgmem_chunk *c;
+	unsigned long idx, n = 0;
+	u32 first, last, i;
+
+	if (!tdxgmem_tdx_reset_needed(f) || start >= end)
+		return;
+	lockdep_assert_held_write(&f->inode->i_mapping->invalidate_lock);
+	mutex_lock(&f->lock);
+	tdxgmem_for_each_chunk(f, idx, c, start, end) {
+		tdxgmem_chunk_clip(idx, start, end, &first, &last);
+		for (i = first; i < last; i++) {
+			struct page *page = tdxgmem_chunk_page(c, i);
+
+			if (!tdxgmem_dm_wanted(f, c, i, NULL) ||
+			    PageHWPoison(page))
+				continue;
+			tdxgmem_tdx_reset_page(page);
+			n++;
+		}
+		cond_resched();
+	}
+	mutex_unlock(&f->lock);
+	atomic64_add(n, &tdxgmem_stats.tdx_reset_pages);
+}
+
 /*
  * Check pages [@first, @last) of @c for a conversion to @private; count
  * those that change in *@nr and note the first that cannot in *@bad.

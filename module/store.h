@@ -59,6 +59,8 @@ struct tdxgmem_chunk {
  * @uid:          effective uid of the creator.
  * @pid:          thread group of the creator (a reference), or NULL.
  * @comm:         the creator's command name.
+ * @tdx_bound:    a TDXGMEM_CLIENT_TDX consumer has bound the file (ever);
+ *                set with the invalidate lock held for write.
  * @released:     ->release() has begun taking the file apart; set with
  *                the invalidate lock held for write. Netlink readers
  *                check it under the invalidate lock.
@@ -81,6 +83,7 @@ struct tdxgmem_file {
 	kuid_t uid;
 	struct pid *pid;
 	char comm[TASK_COMM_LEN];
+	bool tdx_bound;
 	bool released;
 };
 
@@ -99,6 +102,8 @@ void tdxgmem_store_convert_abort(struct tdxgmem_file *f, pgoff_t start,
 int tdxgmem_store_convert_commit(struct tdxgmem_file *f, pgoff_t start,
 				 pgoff_t end, bool private, bool zero,
 				 pgoff_t *bad);
+void tdxgmem_store_tdx_reset(struct tdxgmem_file *f, pgoff_t start,
+			     pgoff_t end);
 void tdxgmem_store_dm(struct tdxgmem_file *f, pgoff_t start, pgoff_t end,
 		      bool restore);
 unsigned long tdxgmem_store_quarantine(struct tdxgmem_file *f, pgoff_t start,

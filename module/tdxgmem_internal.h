@@ -42,6 +42,7 @@ struct tdxgmem_stats {
 	atomic64_t dm_tlb_flushes;	/* kernel TLB flushes for the above */
 	atomic64_t dm_failures;		/* failed direct-map changes */
 	atomic64_t dm_poison_skipped;	/* poisoned pages left unmapped */
+	atomic64_t tdx_reset_pages;	/* TD pages reset on their way back */
 };
 
 extern struct tdxgmem_stats tdxgmem_stats;
@@ -131,6 +132,12 @@ long tdxgmem_query_ioctl(struct tdxgmem_file *f, void __user *argp);
 /* directmap.c */
 extern atomic_t tdxgmem_dm_fail_next;
 extern atomic_t tdxgmem_dm_fail_skip;
+
+/* tdx_reset.c */
+struct page;
+extern bool tdxgmem_tdx_pw_mce_force;
+bool tdxgmem_tdx_reset_needed(const struct tdxgmem_file *f);
+void tdxgmem_tdx_reset_page(struct page *page);
 int tdxgmem_directmap_init(void);
 enum tdxgmem_directmap_mode tdxgmem_directmap_mode(void);
 const char *tdxgmem_directmap_name(void);

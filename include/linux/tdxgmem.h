@@ -24,6 +24,7 @@
 #ifndef _LINUX_TDXGMEM_H
 #define _LINUX_TDXGMEM_H
 
+#include <linux/bits.h>
 #include <linux/types.h>
 
 struct file;
@@ -80,6 +81,8 @@ enum tdxgmem_inval_reason {
  *	frees or hands it out again; counted and reported as
  *	TDXGMEM_STATE_QUARANTINED) instead of risking a use-after-free.
  *
+ * @flags: TDXGMEM_CLIENT_* flags.
+ *
  * All three are called with the file's invalidate lock held for write, in
  * the order split (all bindings) -> invalidate_begin (all) ->
  * invalidate_end (all) -> tdxgmem changes or frees the pages. Ranges are
@@ -94,7 +97,15 @@ struct tdxgmem_client_ops {
 	void (*invalidate_begin)(void *client, u64 start, u64 end,
 				 enum tdxgmem_inval_reason reason);
 	int (*invalidate_end)(void *client, u64 start, u64 end);
+	unsigned int flags;
 };
+
+/*
+ * TDXGMEM_CLIENT_TDX: the consumer hands private pages to the TDX module,
+ * which may leave them in a state where a partial write through the
+ * direct map poisons them (see "The direct map and TDX" below).
+ */
+#define TDXGMEM_CLIENT_TDX	BIT(0)
 
 /*
  * Errors of tdxgmem_get_pfn() / tdxgmem_peek_pfn() (kernel-doc in
@@ -115,29 +126,30 @@ struct tdxgmem_client_ops {
 bool tdxgmem_file_check(struct file *file);
 
 /*
- * The direct map and TDX: who restores or resets what, and when.
+ * The direct map and TDX: who writes back, restores or resets what, and when.
  *
  * tdxgmem hands out private pages zeroed and written back from the cache.
  * For a TDXGMEM_F_NO_DIRECT_MAP file it takes a private page out of the
- * kernel direct map, and puts it back before invalidate_begin() when the
- * page is about to be freed or to become shared (punch, release, conversion
- * to shared): consumers may then write it through the direct map until
- * their invalidate_end() returns.  A page that stays private (unbind, and
- * every removal the consumer starts itself: memslot deletion, VM teardown)
- * stays out of the direct map.
+ * kernel direct map (writing it back first), and puts it back before
+ * invalidate_begin() when the page is about to be freed or to become
+ * shared (punch, release, conversion to shared). A page that stays private
+ * (unbind, and every removal the consumer starts itself: memslot deletion,
+ * VM teardown, a change of KVM's memory attributes) stays out of it.
  *
- * A TDX consumer (KVM on Linux 7.3) touches private pages through the
- * direct map on its own: it CLFLUSHes the leaf before TDH.MEM.PAGE.AUG, and
- * on CPUs with the partial-write erratum (X86_BUG_TDX_PW_MCE) it resets
- * every page it removes from a TD with MOVDIR64B through __va()
- * (tdx_quirk_reset_paddr()), at any removal, including those tdxgmem does
- * not announce.  Such a consumer must therefore bind only files for which
- * tdxgmem_file_direct_mapped() is true (KVM: -EOPNOTSUPP otherwise), and it
- * is the one that resets what it removes; tdxgmem resets nothing.  A consumer
- * that never touches private pages through the direct map (kvmsim, KVM's
- * non-TDX VM types) may bind any file.
+ * A TDX consumer (KVM on Linux 7.3) flushes a private page through the
+ * direct map before TDH.MEM.PAGE.AUG and, on CPUs with the partial-write
+ * erratum (X86_BUG_TDX_PW_MCE), resets every page it removes from a TD with
+ * MOVDIR64B through it (tdx_quirk_reset_paddr()). It does both only where
+ * the page is in the direct map: a page that is not holds no dirty line
+ * (tdxgmem wrote it back, and nothing maps it since), and its reset is
+ * tdxgmem's. A consumer says it is such a consumer with TDXGMEM_CLIENT_TDX
+ * in its ops; tdxgmem then resets, on CPUs with the erratum, every private
+ * page of a NO_DIRECT_MAP file it puts back in the direct map, after the
+ * last invalidate_end() and before the page is freed or shared (a
+ * conversion to shared with PRESERVE then yields zeroes, as the page's
+ * contents were the TD's ciphertext anyway). Files that stay in the direct
+ * map need nothing from tdxgmem: the consumer reset each page it removed.
  */
-bool tdxgmem_file_direct_mapped(struct file *file);
 
 struct tdxgmem_binding *tdxgmem_bind(struct file *file, pgoff_t pgoff,
 				     unsigned long npages, u64 base_gfn,

@@ -160,3 +160,11 @@ const struct tdxgmem_client_ops kvmsim_ops = {
 	.invalidate_begin	= kvmsim_invalidate_begin,
 	.invalidate_end		= kvmsim_invalidate_end,
 };
+
+/* KVMSIM_BIND_TDX: the same callbacks, for a consumer that plays a TD. */
+const struct tdxgmem_client_ops kvmsim_tdx_ops = {
+	.split			= kvmsim_split,
+	.invalidate_begin	= kvmsim_invalidate_begin,
+	.invalidate_end		= kvmsim_invalidate_end,
+	.flags			= TDXGMEM_CLIENT_TDX,
+};

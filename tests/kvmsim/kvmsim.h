@@ -143,6 +143,7 @@ void kvmsim_written_exit(void);
 
 /* callbacks.c */
 extern const struct tdxgmem_client_ops kvmsim_ops;
+extern const struct tdxgmem_client_ops kvmsim_tdx_ops;
 
 /* check.c */
 void kvmsim_violation(struct kvmsim_vm *vm, enum kvmsim_violation kind,

@@ -27,12 +27,13 @@
 
 /*
  * KVMSIM_BIND_TDX (struct kvmsim_bind.flags): the binding behaves as KVM's
- * for a TD (include/linux/tdxgmem.h, "The direct map and TDX"): it refuses
- * a file whose private pages leave the direct map (-EOPNOTSUPP), and it
- * writes every private page it unmaps through the kernel direct map, as
+ * for a TD (include/linux/tdxgmem.h, "The direct map and TDX"): it binds
+ * with TDXGMEM_CLIENT_TDX, and it writes every private page it unmaps that
+ * is in the kernel direct map through it, as the patched
  * tdx_quirk_reset_paddr() does on CPUs with the TDX partial-write erratum:
  * it zeroes the page with plain stores at its __va() address, at every
- * unmap, including those of KVMSIM_UNBIND and of closing the VM.
+ * unmap, including those of KVMSIM_UNBIND and of closing the VM. Pages
+ * out of the direct map are skipped (counted in reset_skipped).
  */
 #define KVMSIM_BIND_TDX		_BITUL(0)
 
@@ -47,8 +48,7 @@
  * @reserved: zero.
  *
  * Errors: -EBADF bad @fd; -EINVAL not a tdxgmem file, or tdxgmem refused
- * the range, or an unknown flag; -EOPNOTSUPP KVMSIM_BIND_TDX and a file
- * whose private pages leave the direct map; -EEXIST the gfn range
+ * the range, or an unknown flag; -EEXIST the gfn range
  * overlaps another binding of this VM; -EBUSY the file range is already
  * bound (tdxgmem).
  */
@@ -185,6 +185,9 @@ enum kvmsim_violation {
  *                     those kvmsim wrote itself).
  * @mapped_shared:     4K entries mapping shared pages now (also counted
  *                     in @mapped_4k).
+ * @resets:            pages a KVMSIM_BIND_TDX binding reset through the
+ *                     direct map when it unmapped them.
+ * @reset_skipped:     pages it left alone: they were out of the direct map.
  * @reserved:          zero.
  */
 struct kvmsim_stats {
@@ -202,7 +205,9 @@ struct kvmsim_stats {
 	__u64 failed_injections;
 	__u64 zero_checks;
 	__u64 mapped_shared;
-	__u64 reserved[6];
+	__u64 resets;
+	__u64 reset_skipped;
+	__u64 reserved[4];
 };
 
 /**

@@ -185,16 +185,27 @@ void kvmsim_sept_zap(struct kvmsim_vm *vm, u64 start, u64 end,
 	}
 }
 
+/* As kernel_page_present(), which modules cannot call. */
+static bool kvmsim_direct_mapped(unsigned long pfn)
+{
+	unsigned int level;
+	pte_t *pte;
+
+	pte = lookup_address((unsigned long)__va(PFN_PHYS(pfn)), &level);
+	return pte && pte_present(*pte);
+}
+
 /**
  * kvmsim_sept_reset() - write every private page mapped in [@start, @end)
- *                       through the kernel direct map.
+ *                       that is in the kernel direct map through it.
  * @vm:    the VM.
  * @start: first gfn.
  * @end:   one past the last gfn.
  *
- * Models tdx_quirk_reset_paddr(): MOVDIR64B of zeroes at __va() of each
- * page KVM removes from a TD, a whole 2M entry at once. Faults (an oops)
- * if tdxgmem left such a page out of the direct map.
+ * Models the patched tdx_quirk_reset_paddr(): MOVDIR64B of zeroes at
+ * __va() of each page KVM removes from a TD, a whole 2M entry at once, but
+ * only of pages in the direct map; tdxgmem resets the others when it puts
+ * them back (include/linux/tdxgmem.h, "The direct map and TDX").
  */
 void kvmsim_sept_reset(struct kvmsim_vm *vm, u64 start, u64 end)
 {
@@ -211,8 +222,14 @@ void kvmsim_sept_reset(struct kvmsim_vm *vm, u64 start, u64 end)
 		if (!kvmsim_overlaps(&e, start, end) || e.shared)
 			continue;
 		nr = e.huge ? KVMSIM_HUGE_PAGES : 1;
-		for (i = 0; i < nr; i++)
+		for (i = 0; i < nr; i++) {
+			if (!kvmsim_direct_mapped(e.pfn + i)) {
+				vm->stats.reset_skipped++;
+				continue;
+			}
 			memset(__va(PFN_PHYS(e.pfn + i)), 0, PAGE_SIZE);
+			vm->stats.resets++;
+		}
 	}
 }
 

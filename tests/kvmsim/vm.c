@@ -49,10 +49,6 @@ static long kvmsim_bind(struct kvmsim_vm *vm, struct kvmsim_bind *a)
 	ret = -EINVAL;
 	if (!tdxgmem_file_check(file))
 		goto out;
-	/* As KVM for a TD: it writes private pages through the direct map. */
-	ret = -EOPNOTSUPP;
-	if ((a->flags & KVMSIM_BIND_TDX) && !tdxgmem_file_direct_mapped(file))
-		goto out;
 	ret = -ENOMEM;
 	b = kzalloc_obj(*b, GFP_KERNEL);
 	if (!b)
@@ -65,7 +61,7 @@ static long kvmsim_bind(struct kvmsim_vm *vm, struct kvmsim_bind *a)
 	b->tdx = a->flags & KVMSIM_BIND_TDX;
 	b->id = ++vm->next_id;
 	tb = tdxgmem_bind(file, a->pgoff, a->npages, a->base_gfn,
-			  &kvmsim_ops, b);
+			  b->tdx ? &kvmsim_tdx_ops : &kvmsim_ops, b);
 	if (IS_ERR(tb)) {
 		ret = PTR_ERR(tb);
 		kfree(b);

@@ -4,6 +4,8 @@
  * 4), through kvmsim (tests/kvmsim), which plays KVM with a software
  * S-EPT and counts invariant violations. Needs tdxgmem_kvmsim.ko loaded.
  */
+#include <sys/mman.h>
+
 #include "kselftest_harness.h"
 #include "kvmsim.h"
 
@@ -501,15 +503,15 @@ TEST(access_reads_back)
 /*
  * include/linux/tdxgmem.h, "The direct map and TDX": a TD's KVM writes each
  * private page it removes through the direct map (tdx_quirk_reset_paddr()),
- * also on the removals it starts itself, so it binds only files whose
- * private pages stay there. kvmsim's KVMSIM_BIND_TDX does both: the writes
- * must not fault, and they are seen afterwards.
+ * also on the removals it starts itself, where the page is in the direct
+ * map. kvmsim's KVMSIM_BIND_TDX does the same: on a file whose pages stay
+ * in the direct map, the writes are seen afterwards.
  */
 TEST(tdx_binding_resets_through_direct_map)
 {
 	unsigned char in[4096], out[4096], zero[4096] = { 0 };
 	unsigned long long id;
-	int vm, fd, nodm;
+	int vm, fd;
 
 	VM_OR_SKIP(vm);
 	fd = kvmsim_file(2 * SZ_2M, 0, 1);
@@ -520,6 +522,7 @@ TEST(tdx_binding_resets_through_direct_map)
 	ASSERT_EQ(0, kvmsim_fault(vm, GFN0 + 73, KVMSIM_LEVEL_2M, NULL));
 	ASSERT_EQ(0, kvmsim_access(vm, GFN0 + 73, 0, in, 4096, 1));
 	ASSERT_EQ(0, kvmsim_unbind(vm, id));
+	EXPECT_EQ(PAGES_2M, kvmsim_stats(vm).resets);
 	ASSERT_EQ(0, kvmsim_bind_tdx(vm, fd, 0, 2 * PAGES_2M, GFN0, &id));
 	ASSERT_EQ(0, kvmsim_fault(vm, GFN0 + 73, KVMSIM_LEVEL_4K, NULL));
 	ASSERT_EQ(0, kvmsim_access(vm, GFN0 + 73, 0, out, 4096, 0));
@@ -533,21 +536,101 @@ TEST(tdx_binding_resets_through_direct_map)
 	EXPECT_EQ(0, kvmsim_check(vm));
 	/* And closing the VM. */
 	close(vm);
-
-	/* A file whose private pages leave the direct map is refused. */
-	nodm = newfile(SZ_2M, TDXGMEM_F_NO_DIRECT_MAP, 21);
-	if (nodm >= 0) {
-		VM_OR_SKIP(vm);
-		EXPECT_EQ(-EOPNOTSUPP,
-			  kvmsim_bind_tdx(vm, nodm, 0, PAGES_2M, GFN0, NULL));
-		EXPECT_EQ(0, kvmsim_bind(vm, nodm, 0, PAGES_2M, GFN0, NULL));
-		EXPECT_EQ(0, kvmsim_check(vm));
-		close(vm);
-		close(nodm);
-	} else {
-		EXPECT_EQ(-EOPNOTSUPP, nodm);	/* no direct-map backend */
-	}
 	close(fd);
+	EXPECT_TRUE(tdxgmem_no_leaks());
+}
+
+#define TDX_PW_MCE	"/sys/kernel/debug/tdxgmem/tdx_pw_mce"
+
+/* Page @pg of @fd through a shared mmap(): 0 and *@out, or -errno. */
+static int read_shared(int fd, unsigned long long pg, unsigned char *out)
+{
+	unsigned char *p = mmap(NULL, SZ_4K, PROT_READ, MAP_SHARED, fd,
+				pg * SZ_4K);
+
+	if (p == MAP_FAILED)
+		return -errno;
+	memcpy(out, p, SZ_4K);
+	munmap(p, SZ_4K);
+	return 0;
+}
+
+/*
+ * The same on a NO_DIRECT_MAP file. KVM leaves a removed page that is out
+ * of the direct map alone (no fault), and resets those tdxgmem put back
+ * first (punch). tdxgmem resets, on CPUs with the erratum (tdx_pw_mce
+ * plays one), every private page that comes back into the direct map,
+ * once no consumer maps it, and only for files a TD bound.
+ */
+TEST(tdx_binding_on_nodirectmap_file)
+{
+	unsigned char in[4096], out[4096], zero[4096] = { 0 };
+	unsigned long long id, pvt = TDXGMEM_ATTR_PRIVATE;
+	unsigned long long keep = TDXGMEM_CONVERT_PRESERVE;
+	struct kvmsim_stats s;
+	long long r0;
+	int vm, fd, plain;
+
+	VM_OR_SKIP(vm);
+	fd = newfile(2 * SZ_2M, TDXGMEM_F_NO_DIRECT_MAP | TDXGMEM_F_MMAP, 21);
+	if (fd == -EOPNOTSUPP)
+		SKIP(return, "no direct-map backend");
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, xfallocate(fd, FALLOC_FL_KEEP_SIZE, 0, 2 * SZ_2M));
+	ASSERT_EQ(0, write_str(TDX_PW_MCE, "N"));
+	memset(in, 0x5a, sizeof(in));
+
+	/* A removal the consumer starts itself: out of the direct map, kept. */
+	ASSERT_EQ(0, kvmsim_bind_tdx(vm, fd, 0, 2 * PAGES_2M, GFN0, &id));
+	ASSERT_EQ(0, kvmsim_fault(vm, GFN0 + 73, KVMSIM_LEVEL_2M, NULL));
+	ASSERT_EQ(0, kvmsim_access(vm, GFN0 + 73, 0, in, 4096, 1));
+	ASSERT_EQ(0, kvmsim_unbind(vm, id));
+	s = kvmsim_stats(vm);
+	EXPECT_EQ(0, s.resets);
+	EXPECT_EQ(PAGES_2M, s.reset_skipped);
+	ASSERT_EQ(0, kvmsim_bind_tdx(vm, fd, 0, 2 * PAGES_2M, GFN0, &id));
+	ASSERT_EQ(0, kvmsim_fault(vm, GFN0 + 73, KVMSIM_LEVEL_4K, NULL));
+	ASSERT_EQ(0, kvmsim_access(vm, GFN0 + 73, 0, out, 4096, 0));
+	EXPECT_EQ(0, memcmp(in, out, 4096));
+
+	/* One tdxgmem starts: the page is put back first, and KVM resets it. */
+	ASSERT_EQ(0, kvmsim_fault(vm, GFN0 + PAGES_2M, KVMSIM_LEVEL_2M, NULL));
+	ASSERT_EQ(0, kvmsim_access(vm, GFN0 + PAGES_2M + 9, 0, in, 4096, 1));
+	ASSERT_EQ(0, kvmsim_punch(fd, PAGES_2M + 8, 1));
+	s = kvmsim_stats(vm);
+	EXPECT_EQ(1, s.resets);
+	ASSERT_EQ(0, kvmsim_access(vm, GFN0 + PAGES_2M + 9, 0, out, 4096, 0));
+	EXPECT_EQ(0, memcmp(in, out, 4096));	/* still mapped, untouched */
+	EXPECT_EQ(0, kvmsim_check(vm));
+	ASSERT_EQ(0, kvmsim_unbind(vm, id));
+
+	/* No erratum: nothing resets a page that becomes shared. */
+	r0 = tdxgmem_stat("tdx_reset_pages");
+	ASSERT_EQ(0, tdxgmem_convert_pages(fd, 73, 1, 0, keep, NULL));
+	ASSERT_EQ(0, read_shared(fd, 73, out));
+	EXPECT_EQ(0, memcmp(in, out, 4096));
+	ASSERT_EQ(0, tdxgmem_convert_pages(fd, 73, 1, pvt, keep, NULL));
+
+	/* The erratum: tdxgmem resets it on its way back; PRESERVE sees 0s. */
+	ASSERT_EQ(0, write_str(TDX_PW_MCE, "Y"));
+	ASSERT_EQ(0, tdxgmem_convert_pages(fd, 73, 1, 0, keep, NULL));
+	ASSERT_EQ(0, read_shared(fd, 73, out));
+	EXPECT_EQ(0, memcmp(zero, out, 4096));
+	EXPECT_EQ(r0 + 1, tdxgmem_stat("tdx_reset_pages"));
+
+	/* Closing frees every private page: each is reset first. */
+	close(vm);
+	close(fd);
+	/* 1024 pages, one punched, one shared. */
+	EXPECT_EQ(r0 + 1 + 2 * PAGES_2M - 2, tdxgmem_stat("tdx_reset_pages"));
+
+	/* A file no TD bound is left alone. */
+	plain = kvmsim_file(SZ_2M, TDXGMEM_F_NO_DIRECT_MAP, 1);
+	ASSERT_LE(0, plain);
+	r0 = tdxgmem_stat("tdx_reset_pages");
+	close(plain);
+	EXPECT_EQ(r0, tdxgmem_stat("tdx_reset_pages"));
+	EXPECT_EQ(0, write_str(TDX_PW_MCE, "N"));
 	EXPECT_TRUE(tdxgmem_no_leaks());
 }
 

@@ -145,10 +145,13 @@ struct tdxgmem_create {
  *
  * Works on populated and unpopulated pages alike; pages already in the
  * wanted state are left alone (a no-op range succeeds). Contents of the
- * populated pages that change are zeroed unless PRESERVE is asked. To
- * private: the range is unmapped from every process first (a later access
- * gets SIGBUS), and KVM consumers unmap their mappings of its shared
- * pages. To shared: KVM consumers split and unmap first.
+ * populated pages that change are zeroed unless PRESERVE is asked (on
+ * CPUs with the TDX partial-write erratum, a TDXGMEM_F_NO_DIRECT_MAP
+ * file's private pages that a TD could have held come back zeroed even
+ * with PRESERVE: see include/linux/tdxgmem.h). To private: the range is
+ * unmapped from every process first (a later access gets SIGBUS), and KVM
+ * consumers unmap their mappings of its shared pages. To shared: KVM
+ * consumers split and unmap first.
  * All or nothing: on any error no page of the range changed state; the
  * call may be retried.
  * Errors: -EINVAL bad range, attributes, flags or reserved;

@@ -181,6 +181,8 @@ enum tdxgmem_param_a {
  * @TDXGMEM_STAT_DM_TLB_FLUSHES: kernel TLB flushes for the above.
  * @TDXGMEM_STAT_DM_FAILURES: failed direct-map changes.
  * @TDXGMEM_STAT_DM_POISON_SKIPPED: poisoned pages left out of the direct map.
+ * @TDXGMEM_STAT_TDX_RESET_PAGES: pages a TD may have held, reset when they
+ *	came back into the direct map (CPUs with the TDX partial-write erratum).
  * @__TDXGMEM_STAT_MAX: internal.
  * @TDXGMEM_STAT_MAX: highest counter.
  */
@@ -204,6 +206,7 @@ enum tdxgmem_stat {
 	TDXGMEM_STAT_DM_TLB_FLUSHES,
 	TDXGMEM_STAT_DM_FAILURES,
 	TDXGMEM_STAT_DM_POISON_SKIPPED,
+	TDXGMEM_STAT_TDX_RESET_PAGES,
 
 	__TDXGMEM_STAT_MAX,
 	TDXGMEM_STAT_MAX = __TDXGMEM_STAT_MAX - 1
