@@ -32,6 +32,9 @@ void tdxgmem_debugfs_init(void)
 				&tdxgmem_dm_fail_next);
 	debugfs_create_atomic_t("fail_directmap_skip", 0600,
 				tdxgmem_debugfs_dir, &tdxgmem_dm_fail_skip);
+	/* Benchmarks: scan a chunk for poison before every 2 MiB answer. */
+	debugfs_create_bool("poison_scan_always", 0600, tdxgmem_debugfs_dir,
+			    &tdxgmem_poison_scan_always);
 	/* Tests: reset TD pages as on a CPU with the partial-write erratum. */
 	debugfs_create_bool("tdx_pw_mce", 0600, tdxgmem_debugfs_dir,
 			    &tdxgmem_tdx_pw_mce_force);

@@ -33,6 +33,7 @@ const struct tdxgmem_stat_desc tdxgmem_stat_descs[] = {
 	TDXGMEM_STAT(dm_failures, TDXGMEM_STAT_DM_FAILURES),
 	TDXGMEM_STAT(dm_poison_skipped, TDXGMEM_STAT_DM_POISON_SKIPPED),
 	TDXGMEM_STAT(tdx_reset_pages, TDXGMEM_STAT_TDX_RESET_PAGES),
+	TDXGMEM_STAT(poison_scans, TDXGMEM_STAT_POISON_SCANS),
 };
 
 /* Every counter of struct tdxgmem_stats has a name and an attribute. */

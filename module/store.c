@@ -166,6 +166,36 @@ static void tdxgmem_chunk_find_hwpoison(struct tdxgmem_file *f,
 	}
 }
 
+/* Tests and benchmarks: scan for a 2 MiB answer every time (debugfs). */
+bool tdxgmem_poison_scan_always;
+
+/*
+ * Before a 2 MiB answer (@c is huge mappable): find whether memory failure
+ * hit any page of @c. The scan reads 512 struct pages, which would cost a
+ * 2 MiB answer ten 4 KiB ones; it is skipped while no memory failure has
+ * been counted on the chunk's node since a scan found it clean. The count
+ * is read before the scan: a failure counted during it makes the next
+ * answer scan again. memory_failure() marks a page before it counts it, so
+ * an answer may miss a failure still in progress, exactly as an answer
+ * given just before that failure would. Called with file.lock held.
+ */
+static void tdxgmem_chunk_vouch(struct tdxgmem_file *f, unsigned long idx,
+				struct tdxgmem_chunk *c)
+{
+	unsigned long gen = 0;
+
+	if (!IS_ENABLED(CONFIG_MEMORY_FAILURE))
+		return;		/* PageHWPoison() is always false */
+#ifdef HAVE_PGDAT_MF_STATS
+	gen = READ_ONCE(NODE_DATA(page_to_nid(c->base))->mf_stats.total) + 1;
+	if (c->clean_gen == gen && !READ_ONCE(tdxgmem_poison_scan_always))
+		return;
+#endif
+	atomic64_inc(&tdxgmem_stats.poison_scans);
+	tdxgmem_chunk_find_hwpoison(f, idx, c, 0, TDXGMEM_CHUNK_PAGES);
+	c->clean_gen = tdxgmem_chunk_huge_mappable(&c->bits) ? gen : 0;
+}
+
 /* Quarantine populated pages [@first, @last) of @c; returns how many. */
 static unsigned long tdxgmem_chunk_quarantine(struct tdxgmem_chunk *c,
 					      u32 first, u32 last)
@@ -356,6 +386,7 @@ static bool tdxgmem_chunk_fill_huge(struct tdxgmem_file *f,
 	split_page(page, TDXGMEM_CHUNK_SHIFT);
 
 	c->base = page;
+	c->clean_gen = 0;
 	c->bits.contig = true;
 	tdxgmem_bits_assign(c->bits.populated, 0, TDXGMEM_CHUNK_PAGES, true);
 	c->bits.nr_populated = TDXGMEM_CHUNK_PAGES;
@@ -691,7 +722,7 @@ int tdxgmem_store_get_pfn(struct tdxgmem_file *f, pgoff_t index, bool alloc,
 	*pfn = page_to_pfn(tdxgmem_chunk_page(c, i));
 	/* A 2 MiB answer vouches for every page of the chunk. */
 	if (tdxgmem_chunk_huge_mappable(&c->bits))
-		tdxgmem_chunk_find_hwpoison(f, idx, c, 0, TDXGMEM_CHUNK_PAGES);
+		tdxgmem_chunk_vouch(f, idx, c);
 	*huge_ok = tdxgmem_chunk_huge_mappable(&c->bits);
 out:
 	mutex_unlock(&f->lock);

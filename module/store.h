@@ -26,6 +26,8 @@ struct pid;
  * @base:  if @bits.contig: first page of the 2 MiB block; page i of the
  *         chunk is @base + i.
  * @pages: if populated and not contiguous: per-page backing.
+ * @clean_gen: 1 + the count of memory failures on @base's node when a scan
+ *         last found no page of the contiguous chunk poisoned; 0: none did.
  *
  * nr_populated == 0 implies !contig, @base == NULL and @pages == NULL.
  */
@@ -33,6 +35,7 @@ struct tdxgmem_chunk {
 	struct tdxgmem_chunk_bits bits;
 	struct page *base;
 	struct page **pages;
+	unsigned long clean_gen;
 };
 
 /**

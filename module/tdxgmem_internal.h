@@ -43,6 +43,7 @@ struct tdxgmem_stats {
 	atomic64_t dm_failures;		/* failed direct-map changes */
 	atomic64_t dm_poison_skipped;	/* poisoned pages left unmapped */
 	atomic64_t tdx_reset_pages;	/* TD pages reset on their way back */
+	atomic64_t poison_scans;	/* whole-chunk scans for 2 MiB answers */
 };
 
 extern struct tdxgmem_stats tdxgmem_stats;
@@ -132,6 +133,9 @@ long tdxgmem_query_ioctl(struct tdxgmem_file *f, void __user *argp);
 /* directmap.c */
 extern atomic_t tdxgmem_dm_fail_next;
 extern atomic_t tdxgmem_dm_fail_skip;
+
+/* store.c */
+extern bool tdxgmem_poison_scan_always;
 
 /* tdx_reset.c */
 struct page;

@@ -120,8 +120,10 @@ struct tdxgmem_client_ops {
  * (tdxgmem pages are not in the page cache), so no callback announces it.
  * tdxgmem checks before each answer: a poisoned page gets -EHWPOISON, and
  * a max_order above 0 vouches that no page of the block is poisoned at
- * that moment. A mapping made before the failure stays until the next
- * invalidation; the machine check of an access goes to whoever accesses.
+ * that moment (a failure memory_failure() has not finished handling may
+ * be missed, as if the answer came just before it). A mapping made before
+ * the failure stays until the next invalidation; the machine check of an
+ * access goes to whoever accesses.
  */
 bool tdxgmem_file_check(struct file *file);
 

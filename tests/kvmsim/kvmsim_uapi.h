@@ -225,6 +225,27 @@ struct kvmsim_set_fail {
 	__u64 reserved[3];
 };
 
+/**
+ * struct kvmsim_time_pfn - KVMSIM_TIME_PFN: time tdxgmem_get_pfn() in a loop.
+ * @gfn:       a private gfn of a binding.
+ * @loops:     calls to make, 1 to 1000000.
+ * @max_order: out: the order of the last answer.
+ * @ns:        out: nanoseconds the @loops calls took in all.
+ * @reserved:  zero.
+ *
+ * Measures the answer alone: nothing is mapped, and the loop runs as a
+ * fault would call it (without mmu_lock). Errors: -EINVAL bad argument;
+ * -ENOENT no binding at @gfn; tdxgmem_get_pfn()'s errors; -EINTR a signal
+ * arrived.
+ */
+struct kvmsim_time_pfn {
+	__u64 gfn;
+	__u32 loops;
+	__s32 max_order;
+	__u64 ns;
+	__u64 reserved[3];
+};
+
 /* On /dev/tdxgmem_kvmsim: returns a VM fd. */
 #define KVMSIM_CREATE_VM	_IO(KVMSIM_IOC_MAGIC, 0x00)
 
@@ -245,5 +266,6 @@ struct kvmsim_set_fail {
  * errors otherwise.
  */
 #define KVMSIM_KEEP_DATA	_IOW(KVMSIM_IOC_MAGIC, 0x18, struct kvmsim_lookup)
+#define KVMSIM_TIME_PFN		_IOWR(KVMSIM_IOC_MAGIC, 0x19, struct kvmsim_time_pfn)
 
 #endif /* _UAPI_TDXGMEM_KVMSIM_H */

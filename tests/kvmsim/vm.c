@@ -11,6 +11,8 @@
 #include <linux/fs.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/sched/signal.h>
+#include <linux/timekeeping.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -145,6 +147,34 @@ static long kvmsim_keep_data(struct kvmsim_vm *vm, struct kvmsim_lookup *a)
 	return ret;
 }
 
+static long kvmsim_time_pfn(struct kvmsim_vm *vm, struct kvmsim_time_pfn *a)
+{
+	struct kvmsim_binding *b;
+	unsigned long pfn;
+	u64 t0;
+	u32 i;
+	int r = 0;
+
+	if (!a->loops || a->loops > 1000000 || a->max_order || a->ns ||
+	    !kvmsim_zero(a->reserved, ARRAY_SIZE(a->reserved)))
+		return -EINVAL;
+	b = kvmsim_find_binding(vm, a->gfn);
+	if (!b)
+		return -ENOENT;
+	t0 = ktime_get_ns();
+	for (i = 0; i < a->loops && !r; i++) {
+		r = tdxgmem_get_pfn(b->tb, a->gfn, &pfn, &a->max_order);
+		/* Every 1024 calls: a signal ends the loop, the CPU is shared. */
+		if (!(i & 1023)) {
+			if (signal_pending(current))
+				r = -EINTR;
+			cond_resched();
+		}
+	}
+	a->ns = ktime_get_ns() - t0;
+	return r;
+}
+
 static long kvmsim_set_fail(struct kvmsim_vm *vm, struct kvmsim_set_fail *a)
 {
 	if (!kvmsim_zero(a->reserved, ARRAY_SIZE(a->reserved)))
@@ -164,6 +194,7 @@ union kvmsim_arg {
 	struct kvmsim_lookup lookup;
 	struct kvmsim_set_fail set_fail;
 	struct kvmsim_stats stats;
+	struct kvmsim_time_pfn time_pfn;
 };
 
 static long kvmsim_vm_do(struct kvmsim_vm *vm, unsigned int cmd,
@@ -197,6 +228,8 @@ static long kvmsim_vm_do(struct kvmsim_vm *vm, unsigned int cmd,
 		return kvmsim_keep_data(vm, &a->lookup);
 	case KVMSIM_SET_FAIL:
 		return kvmsim_set_fail(vm, &a->set_fail);
+	case KVMSIM_TIME_PFN:
+		return kvmsim_time_pfn(vm, &a->time_pfn);
 	case KVMSIM_STATS:
 		mutex_lock(&vm->mmu_lock);
 		a->stats = vm->stats;
@@ -225,7 +258,7 @@ static long kvmsim_vm_ioctl(struct file *file, unsigned int cmd,
 	switch (cmd) {
 	case KVMSIM_BIND: case KVMSIM_UNBIND: case KVMSIM_FAULT:
 	case KVMSIM_ACCESS: case KVMSIM_LOOKUP: case KVMSIM_SET_FAIL:
-	case KVMSIM_KEEP_DATA:
+	case KVMSIM_KEEP_DATA: case KVMSIM_TIME_PFN:
 	case KVMSIM_STATS: case KVMSIM_CHECK:
 		break;
 	default:

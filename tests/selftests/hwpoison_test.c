@@ -273,6 +273,49 @@ TEST(get_pfn_ehwpoison)
 	EXPECT_TRUE(tdxgmem_no_leaks());
 }
 
+/*
+ * A 2 MiB answer skips its chunk's poison scan while no memory failure was
+ * counted since the last one: a new failure anywhere makes the next answer
+ * scan again, and one in the chunk turns its answer into 4 KiB.
+ */
+TEST(two_mib_answer_sees_new_poison)
+{
+	struct kvmsim_fault f;
+	long long s0;
+	int vm, fd, order;
+
+	POISON_OR_SKIP();
+	KVMSIM_OR_SKIP();
+	fd = kvmsim_file(2 * SZ_2M, 0, 1);
+	ASSERT_LE(0, fd);
+	if (page_map_log2(fd, 0) != 21 || page_map_log2(fd, PAGES_2M) != 21)
+		SKIP(return, "no 2 MiB backing available");
+	vm = kvmsim_vm();
+	ASSERT_LE(0, vm);
+	ASSERT_EQ(0, kvmsim_bind(vm, fd, 0, 2 * PAGES_2M, GFN0, NULL));
+	s0 = tdxgmem_stat("poison_scans");
+	/* The fault's answer scans chunk 0 (and learns the pfn to poison). */
+	ASSERT_EQ(0, kvmsim_fault(vm, GFN0 + 5, KVMSIM_LEVEL_4K, &f));
+	ASSERT_EQ(0, kvmsim_time_pfn(vm, GFN0 + 5, 10, &order));
+	ASSERT_EQ(9, order);
+	ASSERT_EQ(0, kvmsim_time_pfn(vm, GFN0 + PAGES_2M, 10, &order));
+	ASSERT_EQ(9, order);
+	ASSERT_EQ(s0 + 2, tdxgmem_stat("poison_scans"));	/* once each */
+
+	/* Page 300 of chunk 0: contiguous, so 295 pages after page 5. */
+	POISON(f.pfn + 295);
+	ASSERT_EQ(0, kvmsim_time_pfn(vm, GFN0 + 5, 10, &order));
+	EXPECT_EQ(0, order);
+	EXPECT_EQ(-EHWPOISON, kvmsim_time_pfn(vm, GFN0 + 300, 1, NULL));
+	/* Chunk 1 is clean, but the failure was counted: one new scan. */
+	ASSERT_EQ(0, kvmsim_time_pfn(vm, GFN0 + PAGES_2M, 10, &order));
+	EXPECT_EQ(9, order);
+	EXPECT_EQ(s0 + 4, tdxgmem_stat("poison_scans"));
+	close(vm);
+	close(fd);
+	EXPECT_TRUE(tdxgmem_no_leaks());
+}
+
 /* A fresh fault on a poisoned shared page: SIGBUS, BUS_MCEERR_AR. */
 TEST(mmap_fault_sigbus_mceerr)
 {

@@ -141,6 +141,18 @@ static inline struct kvmsim_stats kvmsim_stats(int vm)
 	return s;
 }
 
+/* @loops tdxgmem_get_pfn() calls on @gfn; 0 and the last order, or -errno. */
+static inline int kvmsim_time_pfn(int vm, unsigned long long gfn,
+				  unsigned int loops, int *max_order)
+{
+	struct kvmsim_time_pfn t = { .gfn = gfn, .loops = loops };
+	int r = xioctl(vm, KVMSIM_TIME_PFN, &t);
+
+	if (!r && max_order)
+		*max_order = t.max_order;
+	return r;
+}
+
 static inline long long kvmsim_mapped(int vm)
 {
 	struct kvmsim_stats s = kvmsim_stats(vm);

@@ -634,6 +634,52 @@ TEST(tdx_binding_on_nodirectmap_file)
 	EXPECT_TRUE(tdxgmem_no_leaks());
 }
 
+#define SCAN_ALWAYS	"/sys/kernel/debug/tdxgmem/poison_scan_always"
+
+/*
+ * A 2 MiB answer vouches that no page of the chunk is poisoned. It scans
+ * the chunk's 512 pages once, then not again while no memory failure is
+ * counted (hwpoison_test checks that a new one is seen); a 4 KiB answer
+ * scans nothing but its page. poison_scans counts the scans.
+ */
+TEST(two_mib_answers_scan_once)
+{
+	long long s0;
+	int vm, fd, order;
+
+	VM_OR_SKIP(vm);
+	fd = kvmsim_file(2 * SZ_2M, 0, 1);
+	ASSERT_LE(0, fd);
+	if (page_map_log2(fd, 0) != 21 || page_map_log2(fd, PAGES_2M) != 21)
+		SKIP(return, "no 2 MiB backing available");
+	ASSERT_EQ(0, kvmsim_bind(vm, fd, 0, 2 * PAGES_2M, GFN0, NULL));
+	ASSERT_EQ(0, write_str(SCAN_ALWAYS, "N"));
+	s0 = tdxgmem_stat("poison_scans");
+	ASSERT_EQ(0, kvmsim_time_pfn(vm, GFN0 + 5, 1000, &order));
+	EXPECT_EQ(9, order);
+	EXPECT_EQ(s0 + 1, tdxgmem_stat("poison_scans"));
+	ASSERT_EQ(0, kvmsim_time_pfn(vm, GFN0 + 400, 1000, &order));
+	EXPECT_EQ(9, order);
+	EXPECT_EQ(s0 + 1, tdxgmem_stat("poison_scans"));
+	/* The knob the benchmark compares with: every answer scans. */
+	ASSERT_EQ(0, write_str(SCAN_ALWAYS, "Y"));
+	ASSERT_EQ(0, kvmsim_time_pfn(vm, GFN0 + 5, 100, &order));
+	EXPECT_EQ(s0 + 101, tdxgmem_stat("poison_scans"));
+	ASSERT_EQ(0, write_str(SCAN_ALWAYS, "N"));
+	/* A chunk with a shared page answers 4K and scans nothing. */
+	ASSERT_EQ(0, tdxgmem_convert_pages(fd, PAGES_2M + 7, 1, 0, 0, NULL));
+	ASSERT_EQ(0, kvmsim_time_pfn(vm, GFN0 + PAGES_2M + 9, 100, &order));
+	EXPECT_EQ(0, order);
+	EXPECT_EQ(s0 + 101, tdxgmem_stat("poison_scans"));
+	/* Bad arguments. */
+	EXPECT_EQ(-EINVAL, kvmsim_time_pfn(vm, GFN0, 0, NULL));
+	EXPECT_EQ(-ENOENT, kvmsim_time_pfn(vm, GFN0 + 4 * PAGES_2M, 1, NULL));
+	EXPECT_EQ(-EPERM, kvmsim_time_pfn(vm, GFN0 + PAGES_2M + 7, 1, NULL));
+	close(vm);
+	close(fd);
+	EXPECT_TRUE(tdxgmem_no_leaks());
+}
+
 TEST(bad_arguments)
 {
 	struct kvmsim_bind b = { .fd = -1 };

@@ -33,6 +33,7 @@ static const char *const nl_stat_names[TDXGMEM_STAT_MAX + 1] = {
 	[TDXGMEM_STAT_DM_FAILURES] = "dm_failures",
 	[TDXGMEM_STAT_DM_POISON_SKIPPED] = "dm_poison_skipped",
 	[TDXGMEM_STAT_TDX_RESET_PAGES] = "tdx_reset_pages",
+	[TDXGMEM_STAT_POISON_SCANS] = "poison_scans",
 };
 
 struct nl_stats {

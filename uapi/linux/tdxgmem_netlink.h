@@ -183,6 +183,9 @@ enum tdxgmem_param_a {
  * @TDXGMEM_STAT_DM_POISON_SKIPPED: poisoned pages left out of the direct map.
  * @TDXGMEM_STAT_TDX_RESET_PAGES: pages a TD may have held, reset when they
  *	came back into the direct map (CPUs with the TDX partial-write erratum).
+ * @TDXGMEM_STAT_POISON_SCANS: scans of a whole 2 MiB chunk for poisoned
+ *	pages before a 2 MiB answer to a consumer (skipped while no memory
+ *	failure was counted on the chunk's node since the last clean scan).
  * @__TDXGMEM_STAT_MAX: internal.
  * @TDXGMEM_STAT_MAX: highest counter.
  */
@@ -207,6 +210,7 @@ enum tdxgmem_stat {
 	TDXGMEM_STAT_DM_FAILURES,
 	TDXGMEM_STAT_DM_POISON_SKIPPED,
 	TDXGMEM_STAT_TDX_RESET_PAGES,
+	TDXGMEM_STAT_POISON_SCANS,
 
 	__TDXGMEM_STAT_MAX,
 	TDXGMEM_STAT_MAX = __TDXGMEM_STAT_MAX - 1
