@@ -263,6 +263,28 @@ int tdxgmem_bindings_report(struct tdxgmem_file *f,
 	return n;
 }
 
+/*
+ * May this binding join @f? Not over another one (-EBUSY), and, on a CPU
+ * with the TDX partial-write erratum, not as a consumer that writes private
+ * pages without resetting them first, on a NO_DIRECT_MAP file a TD has
+ * bound (-EOPNOTSUPP): a page the TD gave back is reset only when it comes
+ * back into the direct map (tdx_reset.c), and a partial write before that
+ * poisons it. Called with the invalidate lock held for write.
+ */
+static int tdxgmem_bind_check(struct tdxgmem_file *f,
+			      const struct tdxgmem_client_ops *ops,
+			      const struct tdxgmem_geom *geom)
+{
+	struct tdxgmem_binding *other;
+
+	list_for_each_entry(other, &f->bindings, node)
+		if (tdxgmem_geom_overlap(&other->geom, geom))
+			return -EBUSY;
+	if (!(ops->flags & TDXGMEM_CLIENT_TDX) && tdxgmem_tdx_reset_needed(f))
+		return -EOPNOTSUPP;
+	return 0;
+}
+
 /**
  * tdxgmem_bind() - bind file pages to guest frames for a consumer.
  * @file:     a tdxgmem file; the caller holds a reference for the call.
@@ -280,7 +302,9 @@ int tdxgmem_bindings_report(struct tdxgmem_file *f,
  * Context: process context; takes the file's invalidate lock for write.
  * Return: the binding, or ERR_PTR(-EINVAL) (not a tdxgmem file, empty,
  * outside the file, wrapping, missing callbacks or unknown flags),
- * ERR_PTR(-EBUSY)
+ * ERR_PTR(-EOPNOTSUPP) (a consumer without TDXGMEM_CLIENT_TDX, on a
+ * NO_DIRECT_MAP file a TDX consumer bound, on a CPU with the TDX
+ * partial-write erratum), ERR_PTR(-EBUSY)
  * (overlaps another binding of the file), ERR_PTR(-ENOMEM).
  */
 struct tdxgmem_binding *tdxgmem_bind(struct file *file, pgoff_t pgoff,
@@ -291,9 +315,10 @@ struct tdxgmem_binding *tdxgmem_bind(struct file *file, pgoff_t pgoff,
 	struct tdxgmem_geom geom = {
 		.pgoff = pgoff, .npages = npages, .base_gfn = base_gfn,
 	};
-	struct tdxgmem_binding *b, *other;
 	struct address_space *mapping;
+	struct tdxgmem_binding *b;
 	struct tdxgmem_file *f;
+	int err;
 
 	if (!tdxgmem_file_check(file) || !ops || !ops->split ||
 	    !ops->invalidate_begin || !ops->invalidate_end ||
@@ -316,13 +341,12 @@ struct tdxgmem_binding *tdxgmem_bind(struct file *file, pgoff_t pgoff,
 
 	mapping = f->inode->i_mapping;
 	filemap_invalidate_lock(mapping);
-	list_for_each_entry(other, &f->bindings, node) {
-		if (tdxgmem_geom_overlap(&other->geom, &geom)) {
-			filemap_invalidate_unlock(mapping);
-			put_pid(b->pid);
-			kfree(b);
-			return ERR_PTR(-EBUSY);
-		}
+	err = tdxgmem_bind_check(f, ops, &geom);
+	if (err) {
+		filemap_invalidate_unlock(mapping);
+		put_pid(b->pid);
+		kfree(b);
+		return ERR_PTR(err);
 	}
 	kref_get(&f->ref);
 	list_add_tail(&b->node, &f->bindings);

@@ -114,7 +114,7 @@ struct tdxgmem_client_ops {
  * quarantined; -ENOMEM; -ENODEV the file was released; peek only: -ENOENT
  * the page has no backing. tdxgmem_get_shared_pfn(): the same, with -EPERM
  * meaning the page is private. tdxgmem_bind(): -EINVAL, -EBUSY (overlap),
- * -ENOMEM.
+ * -EOPNOTSUPP (see "The direct map and TDX"), -ENOMEM.
  *
  * Memory failure: the kernel does not tell tdxgmem when it poisons a page
  * (tdxgmem pages are not in the page cache), so no callback announces it.
@@ -149,8 +149,12 @@ bool tdxgmem_file_check(struct file *file);
  * page of a NO_DIRECT_MAP file it puts back in the direct map, after the
  * last invalidate_end() and before the page is freed or shared (a
  * conversion to shared with PRESERVE then yields zeroes, as the page's
- * contents were the TD's ciphertext anyway). Files that stay in the direct
- * map need nothing from tdxgmem: the consumer reset each page it removed.
+ * contents were the TD's ciphertext anyway). Until then such a page may
+ * hold lines a partial write would poison: on CPUs with the erratum,
+ * tdxgmem_bind() refuses consumers without TDXGMEM_CLIENT_TDX on a
+ * NO_DIRECT_MAP file a TDX consumer has bound (-EOPNOTSUPP). Files that
+ * stay in the direct map need nothing from tdxgmem: the consumer reset
+ * each page it removed.
  */
 
 struct tdxgmem_binding *tdxgmem_bind(struct file *file, pgoff_t pgoff,

@@ -48,7 +48,9 @@
  * @reserved: zero.
  *
  * Errors: -EBADF bad @fd; -EINVAL not a tdxgmem file, or tdxgmem refused
- * the range, or an unknown flag; -EEXIST the gfn range
+ * the range, or an unknown flag; -EOPNOTSUPP tdxgmem refused a binding
+ * without KVMSIM_BIND_TDX (a NO_DIRECT_MAP file a TD bound, on a CPU with
+ * the TDX partial-write erratum); -EEXIST the gfn range
  * overlaps another binding of this VM; -EBUSY the file range is already
  * bound (tdxgmem).
  */

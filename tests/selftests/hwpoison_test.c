@@ -51,6 +51,18 @@
 		close(vm_);						\
 	} while (0)
 
+/* @fd: a new populated private file of two chunks, each a 2 MiB block. */
+#define TWO_CHUNKS_OR_SKIP(fd)						\
+	do {								\
+		POISON_OR_SKIP();					\
+		KVMSIM_OR_SKIP();					\
+		fd = kvmsim_file(2 * SZ_2M, 0, 1);			\
+		ASSERT_LE(0, fd);					\
+		if (page_map_log2(fd, 0) != 21 ||			\
+		    page_map_log2(fd, PAGES_2M) != 21)			\
+			SKIP(return, "no 2 MiB backing available");	\
+	} while (0)
+
 /*
  * Pages this program poisoned (shared with the forked tests) and tdxgmem's
  * "hwpoison" count at start: zz_no_leaks compares the two.
@@ -194,12 +206,7 @@ TEST(query_reports_poison)
 	unsigned int nr = 0;
 	int fd;
 
-	POISON_OR_SKIP();
-	KVMSIM_OR_SKIP();
-	fd = kvmsim_file(2 * SZ_2M, 0, 1);
-	ASSERT_LE(0, fd);
-	if (page_map_log2(fd, 0) != 21 || page_map_log2(fd, PAGES_2M) != 21)
-		SKIP(return, "no 2 MiB backing available");
+	TWO_CHUNKS_OR_SKIP(fd);
 	pfn = private_pfn(fd, 100);
 	ASSERT_NE(0, pfn);
 	POISON(pfn);
@@ -238,12 +245,7 @@ TEST(get_pfn_ehwpoison)
 	unsigned long long pfn;
 	int vm, fd;
 
-	POISON_OR_SKIP();
-	KVMSIM_OR_SKIP();
-	fd = kvmsim_file(2 * SZ_2M, 0, 1);
-	ASSERT_LE(0, fd);
-	if (page_map_log2(fd, 0) != 21 || page_map_log2(fd, PAGES_2M) != 21)
-		SKIP(return, "no 2 MiB backing available");
+	TWO_CHUNKS_OR_SKIP(fd);
 	pfn = private_pfn(fd, 300);
 	ASSERT_NE(0, pfn);
 	POISON(pfn);
@@ -284,12 +286,7 @@ TEST(two_mib_answer_sees_new_poison)
 	long long s0;
 	int vm, fd, order;
 
-	POISON_OR_SKIP();
-	KVMSIM_OR_SKIP();
-	fd = kvmsim_file(2 * SZ_2M, 0, 1);
-	ASSERT_LE(0, fd);
-	if (page_map_log2(fd, 0) != 21 || page_map_log2(fd, PAGES_2M) != 21)
-		SKIP(return, "no 2 MiB backing available");
+	TWO_CHUNKS_OR_SKIP(fd);
 	vm = kvmsim_vm();
 	ASSERT_LE(0, vm);
 	ASSERT_EQ(0, kvmsim_bind(vm, fd, 0, 2 * PAGES_2M, GFN0, NULL));

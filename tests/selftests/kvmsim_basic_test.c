@@ -560,7 +560,8 @@ static int read_shared(int fd, unsigned long long pg, unsigned char *out)
  * of the direct map alone (no fault), and resets those tdxgmem put back
  * first (punch). tdxgmem resets, on CPUs with the erratum (tdx_pw_mce
  * plays one), every private page that comes back into the direct map,
- * once no consumer maps it, and only for files a TD bound.
+ * once no consumer maps it, and only for files a TD bound; there, it lets
+ * no consumer bind that would not reset pages itself.
  */
 TEST(tdx_binding_on_nodirectmap_file)
 {
@@ -617,6 +618,9 @@ TEST(tdx_binding_on_nodirectmap_file)
 	ASSERT_EQ(0, read_shared(fd, 73, out));
 	EXPECT_EQ(0, memcmp(zero, out, 4096));
 	EXPECT_EQ(r0 + 1, tdxgmem_stat("tdx_reset_pages"));
+	/* A consumer that does not reset what a TD gave back may not bind. */
+	EXPECT_EQ(-EOPNOTSUPP, kvmsim_bind(vm, fd, 0, PAGES_2M, GFN0, NULL));
+	EXPECT_EQ(0, kvmsim_bind_tdx(vm, fd, 0, PAGES_2M, GFN0, NULL));
 
 	/* Closing frees every private page: each is reset first. */
 	close(vm);
