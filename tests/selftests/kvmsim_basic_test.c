@@ -648,6 +648,7 @@ TEST(tdx_binding_on_nodirectmap_file)
  */
 TEST(two_mib_answers_scan_once)
 {
+	struct kvmsim_time_pfn t = { .gfn = GFN0, .loops = 1 };
 	long long s0;
 	int vm, fd, order;
 
@@ -675,8 +676,17 @@ TEST(two_mib_answers_scan_once)
 	ASSERT_EQ(0, kvmsim_time_pfn(vm, GFN0 + PAGES_2M + 9, 100, &order));
 	EXPECT_EQ(0, order);
 	EXPECT_EQ(s0 + 101, tdxgmem_stat("poison_scans"));
-	/* Bad arguments. */
+	/* Bad arguments: loops out of range, output or reserved fields set. */
 	EXPECT_EQ(-EINVAL, kvmsim_time_pfn(vm, GFN0, 0, NULL));
+	EXPECT_EQ(-EINVAL, kvmsim_time_pfn(vm, GFN0, 1000001, NULL));
+	t.max_order = 9;
+	EXPECT_EQ(-EINVAL, xioctl(vm, KVMSIM_TIME_PFN, &t));
+	t.max_order = 0;
+	t.ns = 1;
+	EXPECT_EQ(-EINVAL, xioctl(vm, KVMSIM_TIME_PFN, &t));
+	t.ns = 0;
+	t.reserved[2] = 1;
+	EXPECT_EQ(-EINVAL, xioctl(vm, KVMSIM_TIME_PFN, &t));
 	EXPECT_EQ(-ENOENT, kvmsim_time_pfn(vm, GFN0 + 4 * PAGES_2M, 1, NULL));
 	EXPECT_EQ(-EPERM, kvmsim_time_pfn(vm, GFN0 + PAGES_2M + 7, 1, NULL));
 	close(vm);
