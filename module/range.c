@@ -31,11 +31,17 @@ bool tdxgmem_bit_test(const u64 *map, u32 i)
  */
 void tdxgmem_bits_assign(u64 *map, u32 first, u32 end, bool val)
 {
-	u32 i;
+	u32 i, next;
 
-	for (i = first; i < end; i++) {
-		u64 m = 1ULL << (i % 64);
+	/* A word at a time: whole chunks are assigned on every free. */
+	for (i = first; i < end; i = next) {
+		u32 lo = i % 64;
+		u64 m;
 
+		next = (i / 64 + 1) * 64;
+		if (next > end)
+			next = end;
+		m = next - i == 64 ? ~0ULL : ((1ULL << (next - i)) - 1) << lo;
 		if (val)
 			map[i / 64] |= m;
 		else

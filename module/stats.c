@@ -34,6 +34,8 @@ const struct tdxgmem_stat_desc tdxgmem_stat_descs[] = {
 	TDXGMEM_STAT(dm_poison_skipped, TDXGMEM_STAT_DM_POISON_SKIPPED),
 	TDXGMEM_STAT(tdx_reset_pages, TDXGMEM_STAT_TDX_RESET_PAGES),
 	TDXGMEM_STAT(poison_scans, TDXGMEM_STAT_POISON_SCANS),
+	TDXGMEM_STAT(block_frees, TDXGMEM_STAT_BLOCK_FREES),
+	TDXGMEM_STAT(block_splits, TDXGMEM_STAT_BLOCK_SPLITS),
 };
 
 /* Every counter of struct tdxgmem_stats has a name and an attribute. */

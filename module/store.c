@@ -6,12 +6,17 @@
  * An absent chunk means: nothing populated, every page has the file's
  * initial attribute. A chunk whose pages are all wanted, that lies wholly
  * inside the file and is empty, is backed by one naturally aligned 2 MiB
- * block allocated without __GFP_COMP and split with split_page(), so that
- * punch-hole can free single pages. Otherwise, and when the 2 MiB block is
- * not available, pages come one by one (a "fallback" when 2 MiB was
- * wanted). No allocation may call the OOM killer, and all files together
- * hold at most mem_limit_pct percent of RAM: a file larger than RAM fails
- * to populate with -ENOMEM instead of taking the machine down.
+ * block allocated without __GFP_COMP. The block stays one allocation, so
+ * that a chunk nobody punched goes back to the allocator in one call (the
+ * close of a populated file frees at the speed of hugetlbfs), until one of
+ * its pages needs a life of its own: a reference of its own (user mapping,
+ * pin), a punch of part of the chunk, or a free that keeps quarantined or
+ * poisoned pages back. split_page() then makes it 512 order-0 pages, for
+ * good. Otherwise, and when the 2 MiB block is not available, pages come
+ * one by one (a "fallback" when 2 MiB was wanted). No allocation may call
+ * the OOM killer, and all files together hold at most mem_limit_pct
+ * percent of RAM: a file larger than RAM fails to populate with -ENOMEM
+ * instead of taking the machine down.
  *
  * Pages are never on the LRU and never movable: nothing migrates them.
  *
@@ -21,8 +26,10 @@
  * depends on it (faults, get_pfn, conversion, QUERY), records it in the
  * chunk's hwpoison bitmap, and from then on never hands the page out, maps
  * it, touches its contents or puts it back into the direct map. Punch and
- * release free it like any page: the page allocator keeps poisoned pages
- * for itself.
+ * release free it like any page: the page allocator keeps poisoned order-0
+ * pages for itself, so a block with a poisoned page is split before it is
+ * freed. (A page poisoned between that check and the free is handled as
+ * in any other high-order kernel allocation freed at that moment.)
  *
  * Locking (lock order, outermost first):
  *
@@ -170,14 +177,16 @@ static void tdxgmem_chunk_find_hwpoison(struct tdxgmem_file *f,
 bool tdxgmem_poison_scan_always;
 
 /*
- * Before a 2 MiB answer (@c is huge mappable): find whether memory failure
- * hit any page of @c. The scan reads 512 struct pages, which would cost a
- * 2 MiB answer ten 4 KiB ones; it is skipped while no memory failure has
- * been counted on the chunk's node since a scan found it clean. The count
- * is read before the scan: a failure counted during it makes the next
- * answer scan again. memory_failure() marks a page before it counts it, so
- * an answer may miss a failure still in progress, exactly as an answer
- * given just before that failure would. Called with file.lock held.
+ * Find whether memory failure hit any page of contiguous chunk @c, before
+ * a 2 MiB answer vouches for all of them and before the chunk is freed as
+ * one block. The scan reads 512 struct pages, which would cost a 2 MiB
+ * answer ten 4 KiB ones and double the cost of a free; it is made when the
+ * block is allocated, and again only once a memory failure has been counted
+ * on the chunk's node since a scan found it clean. The count is read before
+ * the scan: a failure counted during it makes the next check scan again.
+ * memory_failure() marks a page before it counts it, so a check may miss a
+ * failure still in progress, exactly as one made just before that failure
+ * would. Called with file.lock held.
  */
 static void tdxgmem_chunk_vouch(struct tdxgmem_file *f, unsigned long idx,
 				struct tdxgmem_chunk *c)
@@ -193,7 +202,7 @@ static void tdxgmem_chunk_vouch(struct tdxgmem_file *f, unsigned long idx,
 #endif
 	atomic64_inc(&tdxgmem_stats.poison_scans);
 	tdxgmem_chunk_find_hwpoison(f, idx, c, 0, TDXGMEM_CHUNK_PAGES);
-	c->clean_gen = tdxgmem_chunk_huge_mappable(&c->bits) ? gen : 0;
+	c->clean_gen = c->bits.nr_hwpoison ? 0 : gen;
 }
 
 /* Quarantine populated pages [@first, @last) of @c; returns how many. */
@@ -298,18 +307,64 @@ static int tdxgmem_chunk_dm(struct tdxgmem_file *f, unsigned long idx,
 }
 
 /*
- * Free the populated pages of [@first, @last) of @c but the quarantined
- * ones. Called with file.lock held.
+ * Give every page of @c's unsplit block a reference of its own, before one
+ * of them needs a lifetime of its own. Called with file.lock held.
+ */
+static void tdxgmem_chunk_split_block(struct tdxgmem_chunk *c)
+{
+	if (!c->block)
+		return;
+	split_page(c->base, TDXGMEM_CHUNK_SHIFT);
+	c->block = false;
+	atomic64_inc(&tdxgmem_stats.block_splits);
+}
+
+/*
+ * Free [@first, @last) of @c (chunk @idx) as its one 2 MiB block, if that
+ * is the whole chunk, still unsplit, and nothing in it must be kept back.
+ * Called with file.lock held.
+ *
+ * Return: true if the block was freed.
+ */
+static bool tdxgmem_chunk_free_block(struct tdxgmem_file *f,
+				     unsigned long idx,
+				     struct tdxgmem_chunk *c, u32 first,
+				     u32 last)
+{
+	if (!c->block || first || last != TDXGMEM_CHUNK_PAGES ||
+	    c->bits.nr_quarantined)
+		return false;
+	tdxgmem_chunk_vouch(f, idx, c);
+	if (c->bits.nr_hwpoison)
+		return false;
+	__free_pages(c->base, TDXGMEM_CHUNK_SHIFT);
+	c->block = false;
+	tdxgmem_bits_assign(c->bits.populated, 0, TDXGMEM_CHUNK_PAGES, false);
+	c->bits.nr_populated = 0;
+	f->nr_populated -= TDXGMEM_CHUNK_PAGES;
+	tdxgmem_unreserve(TDXGMEM_CHUNK_PAGES);
+	atomic64_add(TDXGMEM_CHUNK_PAGES, &tdxgmem_stats.frees);
+	atomic64_inc(&tdxgmem_stats.block_frees);
+	return true;
+}
+
+/*
+ * Free the populated pages of [@first, @last) of @c (chunk @idx) but the
+ * quarantined ones. Called with file.lock held.
  *
  * Return: how many quarantined pages were kept.
  */
 static unsigned long tdxgmem_chunk_free(struct tdxgmem_file *f,
+					unsigned long idx,
 					struct tdxgmem_chunk *c, u32 first,
 					u32 last)
 {
 	unsigned long freed = 0, kept = 0;
 	u32 i;
 
+	if (tdxgmem_chunk_free_block(f, idx, c, first, last))
+		return 0;
+	tdxgmem_chunk_split_block(c);
 	for (i = first; i < last; i++) {
 		if (!tdxgmem_bit_test(c->bits.populated, i))
 			continue;
@@ -363,14 +418,15 @@ static void tdxgmem_chunk_trim(struct tdxgmem_file *f, unsigned long idx,
 	c->pages = NULL;
 	c->base = NULL;
 	c->bits.contig = false;
+	c->block = false;
 	if (tdxgmem_chunk_bits_uniform(&c->bits, f->init_private)) {
 		xa_erase(&f->chunks, idx);
 		kfree(c);
 	}
 }
 
-/* Back a whole, empty chunk with one 2 MiB block. */
-static bool tdxgmem_chunk_fill_huge(struct tdxgmem_file *f,
+/* Back a whole, empty chunk @c (index @idx) with one 2 MiB block. */
+static bool tdxgmem_chunk_fill_huge(struct tdxgmem_file *f, unsigned long idx,
 				    struct tdxgmem_chunk *c)
 {
 	struct page *page;
@@ -382,16 +438,16 @@ static bool tdxgmem_chunk_fill_huge(struct tdxgmem_file *f,
 		tdxgmem_unreserve(TDXGMEM_CHUNK_PAGES);
 		return false;
 	}
-	/* Order-0 pages with their own refcounts: punch frees them singly. */
-	split_page(page, TDXGMEM_CHUNK_SHIFT);
-
 	c->base = page;
+	c->block = true;
 	c->clean_gen = 0;
 	c->bits.contig = true;
 	tdxgmem_bits_assign(c->bits.populated, 0, TDXGMEM_CHUNK_PAGES, true);
 	c->bits.nr_populated = TDXGMEM_CHUNK_PAGES;
 	f->nr_populated += TDXGMEM_CHUNK_PAGES;
 	atomic64_inc(&tdxgmem_stats.chunk_allocs);
+	/* Scanned once now: later answers and the free need not. */
+	tdxgmem_chunk_vouch(f, idx, c);
 	return true;
 }
 
@@ -407,6 +463,7 @@ static int tdxgmem_chunk_ensure_array(struct tdxgmem_chunk *c)
 	if (!pages)
 		return -ENOMEM;
 	if (c->bits.contig) {
+		tdxgmem_chunk_split_block(c);
 		for (i = 0; i < TDXGMEM_CHUNK_PAGES; i++)
 			if (tdxgmem_bit_test(c->bits.populated, i))
 				pages[i] = c->base + i;
@@ -468,11 +525,12 @@ static int tdxgmem_chunk_fill(struct tdxgmem_file *f, unsigned long idx,
 	tdxgmem_dm_batch_begin(&b, false);
 	if (whole && f->huge && !c->bits.nr_populated &&
 	    tdxgmem_chunk_span(f, idx) == TDXGMEM_CHUNK_PAGES) {
-		if (tdxgmem_chunk_fill_huge(f, c)) {
+		if (tdxgmem_chunk_fill_huge(f, idx, c)) {
 			ret = tdxgmem_chunk_dm(f, idx, c, 0, TDXGMEM_CHUNK_PAGES,
 					       NULL, true, &b, NULL);
 			if (ret)
-				tdxgmem_chunk_free(f, c, 0, TDXGMEM_CHUNK_PAGES);
+				tdxgmem_chunk_free(f, idx, c, 0,
+						   TDXGMEM_CHUNK_PAGES);
 			trace_tdxgmem_populate(f->id, tdxgmem_chunk_pgoff(idx),
 					       TDXGMEM_CHUNK_PAGES,
 					       TDXGMEM_CHUNK_SHIFT, ret);
@@ -491,7 +549,7 @@ static int tdxgmem_chunk_fill(struct tdxgmem_file *f, unsigned long idx,
 		ret = tdxgmem_chunk_dm(f, idx, c, i, i + 1, NULL, true, &b,
 				       NULL);
 		if (ret) {
-			tdxgmem_chunk_free(f, c, i, i + 1);
+			tdxgmem_chunk_free(f, idx, c, i, i + 1);
 			break;
 		}
 	}
@@ -529,7 +587,7 @@ void tdxgmem_store_destroy(struct tdxgmem_file *f)
 		 * Quarantined pages may still be mapped: never freed, and
 		 * they stay counted in the pages held (mem_limit_pct).
 		 */
-		tdxgmem_chunk_free(f, c, 0, TDXGMEM_CHUNK_PAGES);
+		tdxgmem_chunk_free(f, idx, c, 0, TDXGMEM_CHUNK_PAGES);
 		kfree(c->pages);
 		kfree(c);
 		cond_resched();
@@ -626,6 +684,8 @@ struct page *tdxgmem_store_get_shared(struct tdxgmem_file *f, pgoff_t index)
 		page = ERR_PTR(-EHWPOISON);
 		goto out;
 	}
+	/* The reference lets the page outlive the chunk: a page of its own. */
+	tdxgmem_chunk_split_block(c);
 	page = tdxgmem_chunk_page(c, i);
 	get_page(page);
 out:
@@ -657,7 +717,7 @@ int tdxgmem_store_punch(struct tdxgmem_file *f, pgoff_t start, pgoff_t end)
 	tdxgmem_for_each_chunk(f, idx, c, start, end) {
 		tdxgmem_chunk_clip(idx, start, end, &first, &last);
 		mutex_lock(&f->lock);
-		kept += tdxgmem_chunk_free(f, c, first, last);
+		kept += tdxgmem_chunk_free(f, idx, c, first, last);
 		tdxgmem_chunk_trim(f, idx, c);
 		mutex_unlock(&f->lock);
 		cond_resched();
@@ -856,8 +916,12 @@ static int tdxgmem_chunk_convert_check(struct tdxgmem_chunk *c, pgoff_t base,
 		if (tdxgmem_bit_test(c->bits.quarantined, i))
 			return -EIO;
 		page = tdxgmem_chunk_page(c, i);
-		/* Only our own reference may remain once unmapped. */
-		if (check_pins && page_ref_count(page) != 1)
+		/*
+		 * Only our own reference may remain once unmapped. Nobody
+		 * else can hold one in an unsplit block: a reference is
+		 * only ever taken after tdxgmem_chunk_split_block().
+		 */
+		if (check_pins && !c->block && page_ref_count(page) != 1)
 			return -EAGAIN;
 	}
 	return 0;

@@ -28,14 +28,20 @@ struct pid;
  * @pages: if populated and not contiguous: per-page backing.
  * @clean_gen: 1 + the count of memory failures on @base's node when a scan
  *         last found no page of the contiguous chunk poisoned; 0: none did.
+ * @block: if @bits.contig: the 2 MiB block is still one order-9 allocation,
+ *         all 512 pages populated: only @base holds a reference (the
+ *         others' refcounts are 0) and it is freed as a whole; false once
+ *         split_page() gave each page its own.
  *
- * nr_populated == 0 implies !contig, @base == NULL and @pages == NULL.
+ * nr_populated == 0 implies !contig, !block, @base == NULL and @pages ==
+ * NULL.
  */
 struct tdxgmem_chunk {
 	struct tdxgmem_chunk_bits bits;
 	struct page *base;
 	struct page **pages;
 	unsigned long clean_gen;
+	bool block;
 };
 
 /**

@@ -44,6 +44,8 @@ struct tdxgmem_stats {
 	atomic64_t dm_poison_skipped;	/* poisoned pages left unmapped */
 	atomic64_t tdx_reset_pages;	/* TD pages reset on their way back */
 	atomic64_t poison_scans;	/* whole-chunk scans for 2 MiB answers */
+	atomic64_t block_frees;		/* chunks freed as one 2 MiB block */
+	atomic64_t block_splits;	/* 2 MiB blocks split into 4 KiB pages */
 };
 
 extern struct tdxgmem_stats tdxgmem_stats;

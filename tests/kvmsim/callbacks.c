@@ -116,6 +116,13 @@ static void kvmsim_invalidate_begin(void *client, u64 start, u64 end,
 		kvmsim_check_straddle(vm, start);
 		kvmsim_check_straddle(vm, end);
 	}
+	if (vm->inval_ignores) {
+		/* Injected: a consumer that keeps its mappings. */
+		vm->inval_ignores--;
+		vm->inval_ignoring++;
+		vm->stats.failed_injections++;
+		goto out;
+	}
 	/* KVM for a TD resets each private page it removes. */
 	if (b->tdx && (b->inval_kinds & KVMSIM_PRIVATE))
 		kvmsim_sept_reset(vm, start, end);
@@ -123,6 +130,7 @@ static void kvmsim_invalidate_begin(void *client, u64 start, u64 end,
 
 	if (reason != TDXGMEM_INVAL_UNBIND && (b->inval_kinds & KVMSIM_PRIVATE))
 		kvmsim_written_clear(b, start, end);
+out:
 	mutex_unlock(&vm->mmu_lock);
 }
 
@@ -134,7 +142,9 @@ static int kvmsim_invalidate_end(void *client, u64 start, u64 end)
 
 	mutex_lock(&vm->mmu_lock);
 	kvmsim_check_range(b, start, end);
-	if (kvmsim_sept_any(vm, start, end, b->inval_kinds)) {
+	if (vm->inval_ignoring)
+		vm->inval_ignoring--;	/* injected: the mappings stay */
+	else if (kvmsim_sept_any(vm, start, end, b->inval_kinds)) {
 		kvmsim_violation(vm, KVMSIM_V_SURVIVED, start,
 				 "mapping survived its invalidation");
 		kvmsim_sept_zap(vm, start, end, b->inval_kinds);

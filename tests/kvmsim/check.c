@@ -87,12 +87,16 @@ static void kvmsim_check_entry(struct kvmsim_vm *vm,
 		kvmsim_violation(vm, KVMSIM_V_CONGRUENCE, e->gfn,
 				 "2M entry with gfn or pfn not 512-aligned");
 	for (i = 0; i < nr; i++) {
-		if (!pfn_valid(e->pfn + i) ||
-		    page_ref_count(pfn_to_page(e->pfn + i)) <= 0) {
+		if (!pfn_valid(e->pfn + i)) {
 			kvmsim_violation(vm, KVMSIM_V_FREED, e->gfn + i,
-					 "mapped page is free");
+					 "mapped pfn has no page");
 			return;
 		}
+	}
+	if (kvmsim_freewatch_hit(e->pfn, nr)) {
+		kvmsim_violation(vm, KVMSIM_V_FREED, e->gfn,
+				 "mapped page was freed");
+		return;
 	}
 	if (e->huge && kvmsim_any_hwpoison(e->pfn, nr))
 		kvmsim_violation(vm, KVMSIM_V_HWPOISON, e->gfn,

@@ -38,8 +38,10 @@ static struct miscdevice kvmsim_misc = {
 
 static int __init kvmsim_init(void)
 {
-	int ret = misc_register(&kvmsim_misc);
+	int ret = kvmsim_freewatch_init();
 
+	if (!ret)
+		ret = misc_register(&kvmsim_misc);
 	if (!ret)
 		pr_info("loaded (test only)\n");
 	return ret;
@@ -49,6 +51,7 @@ static void __exit kvmsim_exit(void)
 {
 	misc_deregister(&kvmsim_misc);
 	kvmsim_written_exit();
+	kvmsim_freewatch_exit();
 }
 
 module_init(kvmsim_init);

@@ -83,6 +83,8 @@ struct kvmsim_binding {
  * @inval_end:      ... end (exclusive).
  * @split_fails:    injected failures pending.
  * @inval_end_fails: injected failures pending.
+ * @inval_ignores:  invalidations still to ignore (injected).
+ * @inval_ignoring: ignored invalidate_begin callbacks whose end is to come.
  * @stats:          counters; under @mmu_lock.
  */
 struct kvmsim_vm {
@@ -98,6 +100,8 @@ struct kvmsim_vm {
 	u64 inval_end;
 	u32 split_fails;
 	u32 inval_end_fails;
+	u32 inval_ignores;
+	u32 inval_ignoring;
 	struct kvmsim_stats stats;
 };
 
@@ -134,6 +138,14 @@ void kvmsim_sept_zap(struct kvmsim_vm *vm, u64 start, u64 end,
 bool kvmsim_sept_any(struct kvmsim_vm *vm, u64 start, u64 end,
 		     enum kvmsim_kind kinds);
 void kvmsim_sept_destroy(struct kvmsim_vm *vm);
+
+/* freewatch.c */
+int kvmsim_freewatch_init(void);
+void kvmsim_freewatch_exit(void);
+int kvmsim_freewatch_get(void);
+void kvmsim_freewatch_put(void);
+int kvmsim_freewatch_map(u64 pfn, bool huge, int delta);
+bool kvmsim_freewatch_hit(u64 pfn, u64 nr);
 
 /* written.c */
 bool kvmsim_written_has(const struct kvmsim_binding *b, u64 gfn, u64 pfn);

@@ -157,7 +157,7 @@ enum kvmsim_violation {
 	KVMSIM_V_NOT_ZERO,	/* first hand-out not zeroed */
 	KVMSIM_V_SURVIVED,	/* mapping survived its invalidation */
 	KVMSIM_V_STRADDLE,	/* 2M entry straddles an invalidation edge */
-	KVMSIM_V_FREED,		/* mapped page has refcount 0 */
+	KVMSIM_V_FREED,		/* mapped page went back to the allocator */
 	KVMSIM_V_RANGE,		/* callback range outside the binding */
 	KVMSIM_V_UNBALANCED,	/* invalidate_end without begin, or leftover */
 	KVMSIM_V_STALE,		/* get_pfn changed a mapped gfn's pfn */
@@ -182,7 +182,8 @@ enum kvmsim_violation {
  * @inval_end_errors:  invalidate_end callbacks that returned an error.
  * @mapped_4k:         4K entries mapped now.
  * @mapped_2m:         2M entries mapped now.
- * @failed_injections: injected failures consumed (split + inval_end).
+ * @failed_injections: injected failures consumed (split, inval_end and
+ *                     ignored invalidate_begin).
  * @zero_checks:       pages checked for zeroes when handed out (all but
  *                     those kvmsim wrote itself).
  * @mapped_shared:     4K entries mapping shared pages now (also counted
@@ -217,6 +218,11 @@ struct kvmsim_stats {
  * @split_fails:      the next N split callbacks return -ENOMEM.
  * @inval_end_fails:  the next N invalidate_end callbacks return -EIO
  *                    (the range is still unmapped).
+ * @inval_ignores:    the next N invalidations (invalidate_begin and its
+ *                    invalidate_end) unmap and check nothing: kvmsim keeps
+ *                    its mappings as a broken consumer would, to test
+ *                    kvmsim's own checks ("freed while mapped").
+ * @pad:              zero.
  * @reserved:         zero.
  *
  * Replaces the pending counts.
@@ -224,7 +230,9 @@ struct kvmsim_stats {
 struct kvmsim_set_fail {
 	__u32 split_fails;
 	__u32 inval_end_fails;
-	__u64 reserved[3];
+	__u32 inval_ignores;
+	__u32 pad;
+	__u64 reserved[2];
 };
 
 /**

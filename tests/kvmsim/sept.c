@@ -72,6 +72,19 @@ static void kvmsim_sept_count(struct kvmsim_vm *vm,
 		vm->stats.mapped_shared += delta;
 }
 
+/*
+ * An entry goes: a page of it that was freed while mapped is reported
+ * now, at the latest.
+ */
+static void kvmsim_sept_unwatch(struct kvmsim_vm *vm,
+				const struct kvmsim_entry *e)
+{
+	kvmsim_freewatch_map(e->pfn, e->huge, -1);
+	if (kvmsim_freewatch_hit(e->pfn, e->huge ? KVMSIM_HUGE_PAGES : 1))
+		kvmsim_violation(vm, KVMSIM_V_FREED, e->gfn,
+				 "page freed while mapped");
+}
+
 static void kvmsim_sept_erase(struct kvmsim_vm *vm, u64 gfn)
 {
 	struct kvmsim_entry e;
@@ -81,6 +94,7 @@ static void kvmsim_sept_erase(struct kvmsim_vm *vm, u64 gfn)
 		return;
 	kvmsim_decode(gfn, v, &e);
 	kvmsim_sept_count(vm, &e, -1);
+	kvmsim_sept_unwatch(vm, &e);
 }
 
 /**
@@ -97,10 +111,14 @@ int kvmsim_sept_map(struct kvmsim_vm *vm, const struct kvmsim_entry *e)
 
 	lockdep_assert_held(&vm->mmu_lock);
 	kvmsim_sept_zap(vm, e->gfn, e->gfn + nr, KVMSIM_ANY);
+	if (kvmsim_freewatch_map(e->pfn, e->huge, 1))
+		return -ENOMEM;
 	old = xa_store(&vm->sept, e->gfn,
 		       kvmsim_encode(e->pfn, e->huge, e->shared), GFP_KERNEL);
-	if (xa_is_err(old))
+	if (xa_is_err(old)) {
+		kvmsim_freewatch_map(e->pfn, e->huge, -1);
 		return xa_err(old);
+	}
 	kvmsim_sept_count(vm, e, 1);
 	return 0;
 }
@@ -127,6 +145,9 @@ int kvmsim_sept_split(struct kvmsim_vm *vm, u64 gfn)
 		return 0;
 
 	small = (struct kvmsim_entry){ .shared = e.shared };
+	for (i = 0; i < KVMSIM_HUGE_PAGES; i++)
+		if (kvmsim_freewatch_map(e.pfn + i, false, 1))
+			goto unwatch;
 	for (i = 1; i < KVMSIM_HUGE_PAGES; i++) {
 		old = xa_store(&vm->sept, e.gfn + i,
 			       kvmsim_encode(e.pfn + i, false, e.shared),
@@ -139,9 +160,24 @@ int kvmsim_sept_split(struct kvmsim_vm *vm, u64 gfn)
 		 GFP_KERNEL);
 	kvmsim_sept_count(vm, &e, -1);
 	kvmsim_sept_count(vm, &small, 1);
+	kvmsim_freewatch_map(e.pfn, true, -1);
 	return 1;
 
+unwatch:
+	/* 4K watches 0 .. i - 1 were added, no entry was stored. */
+	while (i--)
+		kvmsim_freewatch_map(e.pfn + i, false, -1);
+	kvmsim_sept_zap(vm, e.gfn, e.gfn + KVMSIM_HUGE_PAGES, KVMSIM_ANY);
+	return -ENOMEM;
+
 fail:
+	/*
+	 * Entries 1 .. i - 1 are 4K ones now, and the zap unwatches them
+	 * (and the 2M entry); the 4K watches of the others are dropped here.
+	 */
+	kvmsim_freewatch_map(e.pfn, false, -1);
+	for (; i < KVMSIM_HUGE_PAGES; i++)
+		kvmsim_freewatch_map(e.pfn + i, false, -1);
 	kvmsim_sept_zap(vm, e.gfn, e.gfn + KVMSIM_HUGE_PAGES, KVMSIM_ANY);
 	return -ENOMEM;
 }
@@ -254,6 +290,7 @@ bool kvmsim_sept_any(struct kvmsim_vm *vm, u64 start, u64 end,
 
 void kvmsim_sept_destroy(struct kvmsim_vm *vm)
 {
+	kvmsim_sept_zap(vm, 0, ULONG_MAX, KVMSIM_ANY);
 	xa_destroy(&vm->sept);
 	vm->stats.mapped_4k = 0;
 	vm->stats.mapped_2m = 0;

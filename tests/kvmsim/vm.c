@@ -177,11 +177,12 @@ static long kvmsim_time_pfn(struct kvmsim_vm *vm, struct kvmsim_time_pfn *a)
 
 static long kvmsim_set_fail(struct kvmsim_vm *vm, struct kvmsim_set_fail *a)
 {
-	if (!kvmsim_zero(a->reserved, ARRAY_SIZE(a->reserved)))
+	if (a->pad || !kvmsim_zero(a->reserved, ARRAY_SIZE(a->reserved)))
 		return -EINVAL;
 	mutex_lock(&vm->mmu_lock);
 	vm->split_fails = a->split_fails;
 	vm->inval_end_fails = a->inval_end_fails;
+	vm->inval_ignores = a->inval_ignores;
 	mutex_unlock(&vm->mmu_lock);
 	return 0;
 }
@@ -304,6 +305,7 @@ static int kvmsim_vm_release(struct inode *inode, struct file *file)
 	mutex_destroy(&vm->mmu_lock);
 	mutex_destroy(&vm->lock);
 	kfree(vm);
+	kvmsim_freewatch_put();
 	return 0;
 }
 
@@ -321,9 +323,14 @@ int kvmsim_create_vm(void)
 	struct kvmsim_vm *vm;
 	int fd;
 
+	fd = kvmsim_freewatch_get();
+	if (fd)
+		return fd;
 	vm = kzalloc_obj(*vm, GFP_KERNEL);
-	if (!vm)
+	if (!vm) {
+		kvmsim_freewatch_put();
 		return -ENOMEM;
+	}
 	mutex_init(&vm->lock);
 	mutex_init(&vm->mmu_lock);
 	INIT_LIST_HEAD(&vm->bindings);
@@ -335,6 +342,7 @@ int kvmsim_create_vm(void)
 		mutex_destroy(&vm->mmu_lock);
 		mutex_destroy(&vm->lock);
 		kfree(vm);
+		kvmsim_freewatch_put();
 	}
 	return fd;
 }

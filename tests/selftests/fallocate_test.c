@@ -11,6 +11,7 @@
 
 struct snap {
 	long long pages, chunk_allocs, page_allocs, fallbacks, frees;
+	long long block_frees, block_splits;
 };
 
 static void snap(struct snap *s)
@@ -20,6 +21,8 @@ static void snap(struct snap *s)
 	s->page_allocs = tdxgmem_stat("page_allocs");
 	s->fallbacks = tdxgmem_stat("fallbacks");
 	s->frees = tdxgmem_stat("frees");
+	s->block_frees = tdxgmem_stat("block_frees");
+	s->block_splits = tdxgmem_stat("block_splits");
 }
 
 static unsigned int query_state(int fd, unsigned long long off)
@@ -61,6 +64,46 @@ TEST(allocate_chunks)
 	EXPECT_EQ(0, b.pages);
 	EXPECT_EQ(1024, b.frees - a.frees);
 	close(fd);
+}
+
+/*
+ * A chunk nobody punched goes back as one 2 MiB block; a punch of part of
+ * one splits it once, and its pages then go one by one.
+ */
+TEST(whole_chunks_freed_as_blocks)
+{
+	struct snap a, b;
+	int fd = newfile(4 * SZ_2M, 0, 0);
+
+	ASSERT_LE(0, fd);
+	snap(&a);
+	ASSERT_EQ(0, xfallocate(fd, KEEP, 0, 4 * SZ_2M));
+	snap(&b);
+	ASSERT_EQ(4, b.chunk_allocs - a.chunk_allocs);
+	EXPECT_EQ(0, b.block_splits - a.block_splits);
+
+	/* A whole chunk, 2M-aligned: one block. */
+	ASSERT_EQ(0, xfallocate(fd, PUNCH, 0, SZ_2M));
+	snap(&a);
+	EXPECT_EQ(1, a.block_frees - b.block_frees);
+	EXPECT_EQ(512, a.frees - b.frees);
+	EXPECT_EQ(0, a.block_splits - b.block_splits);
+
+	/* One page of the second chunk: split, one page freed. */
+	ASSERT_EQ(0, xfallocate(fd, PUNCH, SZ_2M + SZ_4K, SZ_4K));
+	snap(&b);
+	EXPECT_EQ(0, b.block_frees - a.block_frees);
+	EXPECT_EQ(1, b.frees - a.frees);
+	EXPECT_EQ(1, b.block_splits - a.block_splits);
+	EXPECT_EQ(1535, b.pages);
+
+	/* Close: the two untouched chunks as blocks, 511 pages singly. */
+	close(fd);
+	snap(&a);
+	EXPECT_EQ(2, a.block_frees - b.block_frees);
+	EXPECT_EQ(1535, a.frees - b.frees);
+	EXPECT_EQ(0, a.block_splits - b.block_splits);
+	EXPECT_EQ(0, a.pages);
 }
 
 TEST(allocate_partial_chunk_is_4k)

@@ -176,6 +176,14 @@ static inline int kvmsim_set_fail(int vm, unsigned int split_fails,
 	return xioctl(vm, KVMSIM_SET_FAIL, &f);
 }
 
+/* The next @n invalidations leave kvmsim's mappings in place (injected). */
+static inline int kvmsim_ignore_invalidations(int vm, unsigned int n)
+{
+	struct kvmsim_set_fail f = { .inval_ignores = n };
+
+	return xioctl(vm, KVMSIM_SET_FAIL, &f);
+}
+
 /* A tdxgmem file of @size bytes, 2 MiB backing, all of it allocated. */
 static inline int kvmsim_file(unsigned long long size,
 			      unsigned long long flags, int populate)

@@ -73,6 +73,36 @@ TEST(shared_read_write)
 	EXPECT_EQ(0, tdxgmem_pages());
 }
 
+/*
+ * A user mapping takes a reference on its page, which may then outlive the
+ * chunk: the first fault splits the 2 MiB block, and the file's pages go
+ * back one by one.
+ */
+TEST(fault_splits_block)
+{
+	int fd = newfile(SZ_2M, SHARED_FLAGS, 0);
+	long long a0 = tdxgmem_stat("chunk_allocs");
+	long long s0 = tdxgmem_stat("block_splits");
+	long long f0 = tdxgmem_stat("block_frees");
+	volatile char *p;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, xfallocate(fd, FALLOC_FL_KEEP_SIZE, 0, SZ_2M));
+	ASSERT_EQ(a0 + 1, tdxgmem_stat("chunk_allocs"));
+	EXPECT_EQ(s0, tdxgmem_stat("block_splits"));
+	p = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	p[5 * SZ_4K] = 1;
+	EXPECT_EQ(s0 + 1, tdxgmem_stat("block_splits"));
+	p[6 * SZ_4K] = 1;
+	EXPECT_EQ(s0 + 1, tdxgmem_stat("block_splits"));
+	close(fd);
+	EXPECT_EQ(512, tdxgmem_pages());	/* the mapping holds the file */
+	munmap((void *)p, SZ_2M);
+	EXPECT_EQ(0, tdxgmem_pages());
+	EXPECT_EQ(f0, tdxgmem_stat("block_frees"));
+}
+
 TEST(mapping_outlives_fd)
 {
 	int fd = newfile(SZ_2M, SHARED_FLAGS, 0);

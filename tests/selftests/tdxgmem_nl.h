@@ -34,6 +34,8 @@ static const char *const nl_stat_names[TDXGMEM_STAT_MAX + 1] = {
 	[TDXGMEM_STAT_DM_POISON_SKIPPED] = "dm_poison_skipped",
 	[TDXGMEM_STAT_TDX_RESET_PAGES] = "tdx_reset_pages",
 	[TDXGMEM_STAT_POISON_SCANS] = "poison_scans",
+	[TDXGMEM_STAT_BLOCK_FREES] = "block_frees",
+	[TDXGMEM_STAT_BLOCK_SPLITS] = "block_splits",
 };
 
 struct nl_stats {

@@ -132,6 +132,28 @@ TEST(bits)
 	CHECK_EQ(tdxgmem_bits_count(map, 500, 512), 11);
 }
 
+/* Word-at-a-time assignment against bit-by-bit, for every range. */
+TEST(bits_assign_ranges)
+{
+	u64 map[TDXGMEM_CHUNK_WORDS], ref[TDXGMEM_CHUNK_WORDS];
+	u32 first, end, i, v;
+
+	for (v = 0; v < 2; v++)
+		for (first = 0; first <= 512; first++)
+			for (end = first; end <= 512; end++) {
+				for (i = 0; i < TDXGMEM_CHUNK_WORDS; i++)
+					map[i] = ref[i] = v ? 0x5a5a5a5a5a5a5a5aULL : 0;
+				tdxgmem_bits_assign(map, first, end, !v);
+				for (i = first; i < end; i++) {
+					u64 m = 1ULL << (i % 64);
+
+					ref[i / 64] = v ? ref[i / 64] & ~m : ref[i / 64] | m;
+				}
+				for (i = 0; i < TDXGMEM_CHUNK_WORDS; i++)
+					CHECK_EQ(map[i], ref[i]);
+			}
+}
+
 static void full_contig(struct tdxgmem_chunk_bits *b, bool private)
 {
 	tdxgmem_chunk_bits_init(b, private);
@@ -418,6 +440,7 @@ int main(void)
 	RUN(range_punch);
 	RUN(range_query);
 	RUN(bits);
+	RUN(bits_assign_ranges);
 	RUN(chunk_orders);
 	RUN(chunk_hwpoison);
 	RUN(extent_merge);

@@ -186,6 +186,11 @@ enum tdxgmem_param_a {
  * @TDXGMEM_STAT_POISON_SCANS: scans of a whole 2 MiB chunk for poisoned
  *	pages before a 2 MiB answer to a consumer (skipped while no memory
  *	failure was counted on the chunk's node since the last clean scan).
+ * @TDXGMEM_STAT_BLOCK_FREES: chunks freed as one 2 MiB block (never
+ *	split); their pages are also counted in @TDXGMEM_STAT_FREES.
+ * @TDXGMEM_STAT_BLOCK_SPLITS: 2 MiB blocks split into 4 KiB pages: before
+ *	a user mapping or pin of one of their pages, a partial punch, or a
+ *	free that keeps quarantined or poisoned pages back.
  * @__TDXGMEM_STAT_MAX: internal.
  * @TDXGMEM_STAT_MAX: highest counter.
  */
@@ -211,6 +216,8 @@ enum tdxgmem_stat {
 	TDXGMEM_STAT_DM_POISON_SKIPPED,
 	TDXGMEM_STAT_TDX_RESET_PAGES,
 	TDXGMEM_STAT_POISON_SCANS,
+	TDXGMEM_STAT_BLOCK_FREES,
+	TDXGMEM_STAT_BLOCK_SPLITS,
 
 	__TDXGMEM_STAT_MAX,
 	TDXGMEM_STAT_MAX = __TDXGMEM_STAT_MAX - 1

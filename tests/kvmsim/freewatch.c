@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvmsim's "freed while mapped" check. A probe on the kernel's
+ * mm_page_free tracepoint sees every block the page allocator takes back,
+ * whatever its order and whoever frees it, and records those that hold a
+ * page kvmsim still maps. It relies on nothing tdxgmem does with its pages
+ * (reference counts, split_page()), so it holds whether tdxgmem frees 4 KiB
+ * pages or whole 2 MiB blocks.
+ *
+ * Mapped pages are counted in two xarrays, 4K entries by pfn and 2M entries
+ * by pfn / 512. Writers hold kvmsim_watch_lock (a mutex, taken inside the
+ * VMs' mmu_locks); the probe only reads them, under RCU, as it may run in
+ * any context. A hit stays in a small table until the entry that maps the
+ * page is checked or goes: then the VM that mapped it reports it, once.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/tracepoint.h>
+#include <linux/xarray.h>
+
+#include "kvmsim.h"
+
+static DEFINE_MUTEX(kvmsim_watch_lock);
+static DEFINE_XARRAY(kvmsim_watch_4k);
+static DEFINE_XARRAY(kvmsim_watch_2m);
+
+/* Freed blocks that held mapped pages; the oldest are dropped when full. */
+#define KVMSIM_FREED_MAX	64
+
+struct kvmsim_freed {
+	u64 pfn;
+	u64 nr;
+};
+
+static DEFINE_SPINLOCK(kvmsim_freed_lock);
+static struct kvmsim_freed kvmsim_freed[KVMSIM_FREED_MAX];
+static unsigned int kvmsim_nr_freed;
+static struct tracepoint *kvmsim_page_free_tp;
+
+static void kvmsim_freed_add(u64 pfn, u64 nr)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&kvmsim_freed_lock, flags);
+	if (kvmsim_nr_freed == KVMSIM_FREED_MAX) {
+		memmove(kvmsim_freed, kvmsim_freed + 1,
+			sizeof(kvmsim_freed[0]) * (KVMSIM_FREED_MAX - 1));
+		kvmsim_nr_freed--;
+	}
+	kvmsim_freed[kvmsim_nr_freed++] = (struct kvmsim_freed){ pfn, nr };
+	spin_unlock_irqrestore(&kvmsim_freed_lock, flags);
+}
+
+static void kvmsim_page_free_probe(void *data, struct page *page,
+				   unsigned int order)
+{
+	unsigned long pfn = page_to_pfn(page);
+	unsigned long last = pfn + (1UL << order) - 1;
+	unsigned long i4 = pfn, i2 = pfn / KVMSIM_HUGE_PAGES;
+
+	if (xa_find(&kvmsim_watch_4k, &i4, last, XA_PRESENT) ||
+	    xa_find(&kvmsim_watch_2m, &i2, last / KVMSIM_HUGE_PAGES,
+		    XA_PRESENT))
+		kvmsim_freed_add(pfn, 1ULL << order);
+}
+
+/**
+ * kvmsim_freewatch_hit() - was a page of [@pfn, @pfn + @nr) freed while
+ *                          kvmsim mapped it?
+ * @pfn: first page of an entry.
+ * @nr:  its pages.
+ *
+ * Each recorded free is reported once: it is dropped when found.
+ *
+ * Return: true if the page allocator took back one of the pages since the
+ * entry mapped them.
+ */
+bool kvmsim_freewatch_hit(u64 pfn, u64 nr)
+{
+	unsigned long flags;
+	bool hit = false;
+	unsigned int i;
+
+	if (!READ_ONCE(kvmsim_nr_freed))
+		return false;
+	spin_lock_irqsave(&kvmsim_freed_lock, flags);
+	for (i = 0; i < kvmsim_nr_freed; i++) {
+		struct kvmsim_freed *f = &kvmsim_freed[i];
+
+		if (f->pfn >= pfn + nr || pfn >= f->pfn + f->nr)
+			continue;
+		hit = true;
+		memmove(f, f + 1, sizeof(*f) * (--kvmsim_nr_freed - i));
+		i--;
+	}
+	spin_unlock_irqrestore(&kvmsim_freed_lock, flags);
+	return hit;
+}
+
+static int kvmsim_watch_add(struct xarray *xa, unsigned long key, long delta)
+{
+	long n = xa_to_value(xa_load(xa, key) ?: xa_mk_value(0)) + delta;
+
+	if (!n) {
+		xa_erase(xa, key);
+		return 0;
+	}
+	return xa_err(xa_store(xa, key, xa_mk_value(n), GFP_KERNEL));
+}
+
+/**
+ * kvmsim_freewatch_map() - count an entry's pages as mapped, or no more.
+ * @pfn:   first page (512-aligned for 2M).
+ * @huge:  a 2M entry.
+ * @delta: 1 when the entry is installed, -1 when it goes.
+ *
+ * Return: 0 or -ENOMEM (then nothing changed).
+ */
+int kvmsim_freewatch_map(u64 pfn, bool huge, int delta)
+{
+	int ret;
+
+	mutex_lock(&kvmsim_watch_lock);
+	if (huge)
+		ret = kvmsim_watch_add(&kvmsim_watch_2m,
+				       pfn / KVMSIM_HUGE_PAGES, delta);
+	else
+		ret = kvmsim_watch_add(&kvmsim_watch_4k, pfn, delta);
+	mutex_unlock(&kvmsim_watch_lock);
+	return ret;
+}
+
+static void kvmsim_find_page_free(struct tracepoint *tp, void *priv)
+{
+	if (!strcmp(tp->name, "mm_page_free"))
+		kvmsim_page_free_tp = tp;
+}
+
+/**
+ * kvmsim_freewatch_init() - find the tracepoint; at module load.
+ *
+ * Return: 0, or -ENOENT if the kernel has no mm_page_free tracepoint.
+ */
+int kvmsim_freewatch_init(void)
+{
+	for_each_kernel_tracepoint(kvmsim_find_page_free, NULL);
+	if (!kvmsim_page_free_tp) {
+		pr_err("no mm_page_free tracepoint: cannot check frees\n");
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/*
+ * The probe is attached only while a VM exists, so that benchmarks of
+ * other memory, run with kvmsim loaded, do not pay for it.
+ */
+static DEFINE_MUTEX(kvmsim_probe_lock);
+static unsigned int kvmsim_probe_users;
+
+/**
+ * kvmsim_freewatch_get() - attach the probe for a new VM.
+ *
+ * Return: 0 or the error of tracepoint_probe_register().
+ */
+int kvmsim_freewatch_get(void)
+{
+	int ret = 0;
+
+	mutex_lock(&kvmsim_probe_lock);
+	if (!kvmsim_probe_users)
+		ret = tracepoint_probe_register(kvmsim_page_free_tp,
+						kvmsim_page_free_probe, NULL);
+	if (!ret)
+		kvmsim_probe_users++;
+	mutex_unlock(&kvmsim_probe_lock);
+	return ret;
+}
+
+/* A VM is gone, with all its entries; detach the probe after the last. */
+void kvmsim_freewatch_put(void)
+{
+	mutex_lock(&kvmsim_probe_lock);
+	if (!--kvmsim_probe_users) {
+		tracepoint_probe_unregister(kvmsim_page_free_tp,
+					    kvmsim_page_free_probe, NULL);
+		WARN_ON(!xa_empty(&kvmsim_watch_4k) ||
+			!xa_empty(&kvmsim_watch_2m));
+		spin_lock_irq(&kvmsim_freed_lock);
+		kvmsim_nr_freed = 0;
+		spin_unlock_irq(&kvmsim_freed_lock);
+	}
+	mutex_unlock(&kvmsim_probe_lock);
+}
+
+/* At module unload: no probe call may still be running. */
+void kvmsim_freewatch_exit(void)
+{
+	tracepoint_synchronize_unregister();
+}
