@@ -50,6 +50,7 @@ struct peer {
 	double td_ms[MAX_REPS];
 	double drop_mib[MAX_REPS];	/* MemFree drop over populate */
 	struct stats delta;	/* tdxgmem counters over one populate */
+	struct stats td_delta;	/* ... and over its teardown */
 };
 
 extern struct peer peers[];

@@ -113,6 +113,8 @@ static int run_once(struct peer *p, int rep, size_t size)
 	t3 = now_ms();
 	if (r)
 		return fail(p, rep, "teardown", r);
+	if (p->is_tdxgmem && !stats_read(&s0))
+		stats_delta(&p->td_delta, &s1, &s0);
 	p->pop_ms[p->nrep] = t1 - t0;
 	p->td_ms[p->nrep] = t3 - t2;
 	p->drop_mib[p->nrep] = (m1 - m0) / 1024.0;
@@ -198,9 +200,10 @@ static void tdx_columns(FILE *f, const struct peer *p)
 	long long chunks = stats_get(&p->delta, "chunk_allocs");
 	long long pages = stats_get(&p->delta, "page_allocs");
 	long long fb = stats_get(&p->delta, "fallbacks");
+	long long blocks = stats_get(&p->td_delta, "block_frees");
 
 	if (!p->is_tdxgmem || !p->delta.n) {
-		fprintf(f, " %11s %9s", "-", "-");
+		fprintf(f, " %11s %9s %11s", "-", "-", "-");
 		return;
 	}
 	if (chunks >= 0 && pages >= 0)
@@ -211,6 +214,10 @@ static void tdx_columns(FILE *f, const struct peer *p)
 		fprintf(f, " %9lld", fb);
 	else
 		fprintf(f, " %9s", "?");
+	if (blocks >= 0 && p->td_delta.n)
+		fprintf(f, " %11.0f", blocks / opt_gib);
+	else
+		fprintf(f, " %11s", "?");
 }
 
 static void print_row(FILE *f, const struct peer *p, const struct peer *ref)
@@ -224,7 +231,8 @@ static void print_row(FILE *f, const struct peer *p, const struct peer *ref)
 	}
 	pop = median(p->pop_ms, p->nrep);
 	td = median(p->td_ms, p->nrep);
-	fprintf(f, " %11.1f %7.0f%% %11.1f", pop, spread(p->pop_ms, p->nrep), td);
+	fprintf(f, " %11.1f %7.0f%% %11.1f %8.0f%%", pop,
+		spread(p->pop_ms, p->nrep), td, spread(p->td_ms, p->nrep));
 	ratio(f, pop, ref ? median(ref->pop_ms, ref->nrep) : 0);
 	ratio(f, td, ref ? median(ref->td_ms, ref->nrep) : 0);
 	tdx_columns(f, p);
@@ -244,10 +252,11 @@ static void print_table(FILE *f)
 	fprintf(f, "populate+teardown of %g GiB, kernel %s, median of up to %d reps\n",
 		opt_gib, u.release, opt_reps);
 	fprintf(f, "ratios = peer time / tdxgmem-2M time in this boot (>1: peer slower)\n");
-	fprintf(f, "spread = (max - min) / median of the populate times\n");
-	fprintf(f, "%-14s %11s %8s %11s %8s %8s %11s %9s %10s %4s\n", "peer",
-		"populate_ms", "spread", "teardown_ms", "pop/2M", "td/2M", "allocs/GiB",
-		"fallbacks", "memdrop_MiB", "reps");
+	fprintf(f, "spread, td_spread = (max - min) / median of the populate, teardown times\n");
+	fprintf(f, "%-14s %11s %8s %11s %9s %8s %8s %11s %9s %11s %10s %4s\n",
+		"peer", "populate_ms", "spread", "teardown_ms", "td_spread",
+		"pop/2M", "td/2M", "allocs/GiB", "fallbacks", "blkfree/GiB",
+		"memdrop_MiB", "reps");
 	for (i = 0; i < nr_peers; i++)
 		if (selected(&peers[i]))
 			print_row(f, &peers[i], ref);
@@ -272,6 +281,10 @@ static void print_methods(void)
 		printf("# counters %-12s over one populate:", p->name);
 		for (j = 0; j < p->delta.n; j++)
 			printf(" %s %+lld", p->delta.name[j], p->delta.val[j]);
+		printf("\n# counters %-12s over its teardown:", p->name);
+		for (j = 0; j < p->td_delta.n; j++)
+			printf(" %s %+lld", p->td_delta.name[j],
+			       p->td_delta.val[j]);
 		printf("\n");
 	}
 }
