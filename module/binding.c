@@ -392,7 +392,6 @@ static int tdxgmem_binding_pfn(struct tdxgmem_binding *b, u64 gfn,
 			       int *max_order)
 {
 	struct address_space *mapping = b->f->inode->i_mapping;
-	struct page *page = NULL;
 	bool huge_ok = false;
 	unsigned long p = 0;
 	int ret, order = 0;
@@ -408,15 +407,10 @@ static int tdxgmem_binding_pfn(struct tdxgmem_binding *b, u64 gfn,
 		ret = -ENODEV;
 	} else if (what == TDXGMEM_LOOKUP_SHARED) {
 		/*
-		 * No reference is kept: like a private page, a shared one
-		 * stays until the consumer's invalidate_begin() for it.
+		 * No reference: like a private page, a shared one stays
+		 * until the consumer's invalidate_begin() for it.
 		 */
-		page = tdxgmem_store_get_shared(b->f, index);
-		ret = PTR_ERR_OR_ZERO(page);
-		if (!ret) {
-			p = page_to_pfn(page);
-			put_page(page);
-		}
+		ret = tdxgmem_store_shared_pfn(b->f, index, &p);
 	} else {
 		ret = tdxgmem_store_get_pfn(b->f, index,
 					    what == TDXGMEM_LOOKUP_PRIVATE, &p,

@@ -100,6 +100,8 @@ void tdxgmem_store_init(struct tdxgmem_file *f);
 void tdxgmem_store_destroy(struct tdxgmem_file *f);
 int tdxgmem_store_populate(struct tdxgmem_file *f, pgoff_t start, pgoff_t end);
 struct page *tdxgmem_store_get_shared(struct tdxgmem_file *f, pgoff_t index);
+int tdxgmem_store_shared_pfn(struct tdxgmem_file *f, pgoff_t index,
+			     unsigned long *pfn);
 int tdxgmem_store_punch(struct tdxgmem_file *f, pgoff_t start, pgoff_t end);
 int tdxgmem_store_get_pfn(struct tdxgmem_file *f, pgoff_t index, bool alloc,
 			  unsigned long *pfn, bool *huge_ok);

@@ -129,6 +129,7 @@ TEST(punch_splits_once_then_order0)
 TEST(shared_page_fault)
 {
 	struct kvmsim_fault f;
+	long long s0, f0;
 	int vm, fd;
 
 	VM_OR_SKIP(vm);
@@ -138,8 +139,16 @@ TEST(shared_page_fault)
 	EXPECT_EQ(-KVMSIM_SHARED_ERRNO, kvmsim_fault(vm, GFN0, KVMSIM_LEVEL_4K, &f));
 	EXPECT_EQ(-KVMSIM_SHARED_ERRNO, kvmsim_fault(vm, GFN0 + 3, KVMSIM_LEVEL_2M, &f));
 	EXPECT_EQ(0, kvmsim_mapped(vm));
+	/* A shared mapping takes no reference: the block stays whole. */
+	s0 = tdxgmem_stat("block_splits");
+	f0 = tdxgmem_stat("block_frees");
+	ASSERT_EQ(0, kvmsim_fault_shared(vm, GFN0 + 3, NULL));
+	EXPECT_EQ(1, kvmsim_mapped_shared(vm, GFN0 + 3));
+	EXPECT_EQ(s0, tdxgmem_stat("block_splits"));
 	/* Unpopulated shared pages too. */
 	ASSERT_EQ(0, kvmsim_punch(fd, 0, PAGES_2M));
+	EXPECT_EQ(f0 + 1, tdxgmem_stat("block_frees"));
+	EXPECT_EQ(0, kvmsim_mapped(vm));
 	EXPECT_EQ(-KVMSIM_SHARED_ERRNO, kvmsim_fault(vm, GFN0 + 9, KVMSIM_LEVEL_4K, &f));
 	EXPECT_EQ(0, kvmsim_check(vm));
 	close(vm);
