@@ -322,7 +322,7 @@ static void tdxgmem_chunk_split_block(struct tdxgmem_chunk *c)
 /*
  * Free [@first, @last) of @c (chunk @idx) as its one 2 MiB block, if that
  * is the whole chunk, still unsplit, and nothing in it must be kept back.
- * Called with file.lock held.
+ * The caller accounts for the pages. Called with file.lock held.
  *
  * Return: true if the block was freed.
  */
@@ -341,9 +341,6 @@ static bool tdxgmem_chunk_free_block(struct tdxgmem_file *f,
 	c->block = false;
 	tdxgmem_bits_assign(c->bits.populated, 0, TDXGMEM_CHUNK_PAGES, false);
 	c->bits.nr_populated = 0;
-	f->nr_populated -= TDXGMEM_CHUNK_PAGES;
-	tdxgmem_unreserve(TDXGMEM_CHUNK_PAGES);
-	atomic64_add(TDXGMEM_CHUNK_PAGES, &tdxgmem_stats.frees);
 	atomic64_inc(&tdxgmem_stats.block_frees);
 	return true;
 }
@@ -362,8 +359,10 @@ static unsigned long tdxgmem_chunk_free(struct tdxgmem_file *f,
 	unsigned long freed = 0, kept = 0;
 	u32 i;
 
-	if (tdxgmem_chunk_free_block(f, idx, c, first, last))
-		return 0;
+	if (tdxgmem_chunk_free_block(f, idx, c, first, last)) {
+		freed = TDXGMEM_CHUNK_PAGES;
+		goto out;
+	}
 	tdxgmem_chunk_split_block(c);
 	for (i = first; i < last; i++) {
 		if (!tdxgmem_bit_test(c->bits.populated, i))
@@ -378,6 +377,7 @@ static unsigned long tdxgmem_chunk_free(struct tdxgmem_file *f,
 		tdxgmem_chunk_unpopulate(&c->bits, i);
 		freed++;
 	}
+out:
 	f->nr_populated -= freed;
 	tdxgmem_unreserve(freed);
 	atomic64_add(freed, &tdxgmem_stats.frees);
@@ -677,11 +677,11 @@ static struct page *tdxgmem_store_shared(struct tdxgmem_file *f,
 		page = ERR_PTR(-EHWPOISON);
 		goto out;
 	}
-	if (get)	/* the page may outlive the chunk: one of its own */
-		tdxgmem_chunk_split_block(c);
 	page = tdxgmem_chunk_page(c, i);
-	if (get)
+	if (get) {	/* the page may outlive the chunk: one of its own */
+		tdxgmem_chunk_split_block(c);
 		get_page(page);
+	}
 out:
 	mutex_unlock(&f->lock);
 	return page;
