@@ -392,7 +392,6 @@ static int tdxgmem_binding_pfn(struct tdxgmem_binding *b, u64 gfn,
 			       int *max_order)
 {
 	struct address_space *mapping = b->f->inode->i_mapping;
-	bool huge_ok = false;
 	unsigned long p = 0;
 	int ret, order = 0;
 	u64 index;
@@ -414,12 +413,12 @@ static int tdxgmem_binding_pfn(struct tdxgmem_binding *b, u64 gfn,
 	} else {
 		ret = tdxgmem_store_get_pfn(b->f, index,
 					    what == TDXGMEM_LOOKUP_PRIVATE, &p,
-					    &huge_ok);
+					    &order);
 	}
 	filemap_invalidate_unlock_shared(mapping);
 	if (!ret) {
 		*pfn = p;
-		order = tdxgmem_max_order(&b->geom, index, huge_ok);
+		order = tdxgmem_max_order(&b->geom, index, order);
 		*max_order = order;
 	}
 out:
@@ -432,15 +431,18 @@ out:
  * @binding:   from tdxgmem_bind().
  * @gfn:       guest frame inside the binding.
  * @pfn:       result: the page frame of @gfn.
- * @max_order: result: 0, or 9 when the naturally aligned 2^9 pages around
- *             @gfn may be mapped as one (KVM aligns gfn and pfn down).
+ * @max_order: result: 0; 9 when the naturally aligned 2^9 pages around
+ *             @gfn may be mapped as one (KVM aligns gfn and pfn down); 18
+ *             when the naturally aligned 2^18 pages (1 GiB) may (files
+ *             created with huge_page_size_log2 30).
  *
  * For the naturally aligned range of 2^@max_order pages containing @pfn,
  * tdxgmem guarantees: physically contiguous, wholly inside the binding,
  * all private, zeroed before their first hand-out, gfn == pfn modulo
  * 2^@max_order, none poisoned or quarantined. The answer stays true until
  * the consumer's invalidate_begin() for the range; nothing is pinned.
- * An empty 2 MiB chunk is populated whole, so later faults can map 2 MiB.
+ * An empty 2 MiB chunk is populated whole, so later faults can map 2 MiB
+ * (an empty GiB of a file with 1 GiB backing: that GiB).
  *
  * Context: process context, without mmu_lock; takes the file's invalidate
  * lock shared and may sleep to allocate.

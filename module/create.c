@@ -13,6 +13,7 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
+#include "giga.h"
 #include "store.h"
 #include "tdxgmem_internal.h"
 
@@ -52,6 +53,7 @@ static int tdxgmem_create_check(const struct tdxgmem_create *req)
 	case 0:
 	case PAGE_SHIFT:
 	case PMD_SHIFT:
+	case TDXGMEM_GIGA_SHIFT:
 		break;
 	default:
 		return -EINVAL;
@@ -62,6 +64,9 @@ static int tdxgmem_create_check(const struct tdxgmem_create *req)
 		return -EINVAL;
 	/* Known, valid, but not possible on this kernel. */
 	if (req->flags & ~tdxgmem_supported_flags())
+		return -EOPNOTSUPP;
+	if (req->huge_page_size_log2 == TDXGMEM_GIGA_SHIFT &&
+	    !tdxgmem_giga_supported())
 		return -EOPNOTSUPP;
 	return 0;
 }
@@ -79,6 +84,7 @@ static struct file *tdxgmem_file_create(const struct tdxgmem_create *req)
 	f->nr_pages = req->size >> PAGE_SHIFT;
 	f->flags = req->flags;
 	f->huge = req->huge_page_size_log2 != PAGE_SHIFT;
+	f->giga = req->huge_page_size_log2 == TDXGMEM_GIGA_SHIFT;
 	f->init_private = !(req->flags & TDXGMEM_F_INIT_SHARED);
 	f->nid = req->numa_node;
 	tdxgmem_store_init(f);

@@ -11,6 +11,7 @@
 #include <linux/module.h>
 #include <linux/uaccess.h>
 
+#include "giga.h"
 #include "range.h"
 #include "tdxgmem_internal.h"
 
@@ -21,6 +22,8 @@ void tdxgmem_caps_fill(struct tdxgmem_caps *caps)
 	caps->directmap_mode = tdxgmem_directmap_mode();
 	caps->supported_flags = tdxgmem_supported_flags();
 	caps->page_sizes = (1ULL << PAGE_SHIFT) | (1ULL << PMD_SHIFT);
+	if (tdxgmem_giga_supported())
+		caps->page_sizes |= 1ULL << TDXGMEM_GIGA_SHIFT;
 	caps->max_file_size = tdxgmem_size_limit(READ_ONCE(tdxgmem_max_file_size));
 }
 

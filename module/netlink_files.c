@@ -20,6 +20,7 @@
 #include <linux/slab.h>
 
 #include "netlink.h"
+#include "range.h"
 #include "store.h"
 #include "tdxgmem_internal.h"
 #include <uapi/linux/tdxgmem_netlink.h>
@@ -62,6 +63,7 @@ int tdxgmem_nl_put_identity(struct sk_buff *skb, struct tdxgmem_file *f,
 	    nla_put_u64_64bit(skb, TDXGMEM_FILE_A_FLAGS, f->flags,
 			      TDXGMEM_FILE_A_PAD) ||
 	    nla_put_u8(skb, TDXGMEM_FILE_A_BACKING_LOG2,
+		       f->giga ? TDXGMEM_GIGA_SHIFT :
 		       f->huge ? PMD_SHIFT : PAGE_SHIFT) ||
 	    nla_put_s32(skb, TDXGMEM_FILE_A_NUMA_NODE, f->nid) ||
 	    nla_put_u32(skb, TDXGMEM_FILE_A_UID, from_kuid_munged(uns, f->uid)) ||

@@ -5,8 +5,6 @@
  */
 #include "order.h"
 
-#define TDXGMEM_CHUNK_MASK64	((u64)TDXGMEM_CHUNK_PAGES - 1)
-
 /**
  * tdxgmem_geom_check() - validate a binding's geometry.
  * @g:          the binding.
@@ -78,29 +76,44 @@ bool tdxgmem_geom_clip(const struct tdxgmem_geom *g, u64 start, u64 end,
 	return true;
 }
 
+/* Does the naturally aligned block of 2^@order pages around @index fit? */
+static bool tdxgmem_order_fits(const struct tdxgmem_geom *g, u64 index,
+			       int order)
+{
+	u64 mask = BIT_ULL(order) - 1;
+	u64 first = index & ~mask;
+
+	/*
+	 * Its pfns are aligned to 2^@order at file indexes so aligned, so
+	 * gfn == pfn modulo 2^@order exactly when base_gfn == pgoff modulo
+	 * 2^@order; and the whole block must lie inside the binding.
+	 */
+	return !((g->base_gfn - g->pgoff) & mask) && first >= g->pgoff &&
+	       first + BIT_ULL(order) <= g->pgoff + g->npages;
+}
+
 /**
  * tdxgmem_max_order() - largest order a consumer may map at file page @index.
- * @g:       the binding; @index must lie inside it.
- * @index:   file page index.
- * @huge_ok: the chunk holding @index is one contiguous, naturally aligned
- *           2 MiB block, fully populated, all private, with no poisoned or
- *           quarantined page (the caller knows the chunk's state).
+ * @g:     the binding; @index must lie inside it.
+ * @index: file page index.
+ * @order: what the backing allows (the caller knows the chunk's state):
+ *         TDXGMEM_GIGA_ORDER, the page's 1 GiB range is one contiguous,
+ *         naturally aligned allocation, fully populated, all private, with
+ *         no poisoned or quarantined page; TDXGMEM_HUGE_ORDER, the same
+ *         holds for its 2 MiB chunk; else 0.
  *
- * The whole naturally aligned 2 MiB gfn range must then lie inside the
- * binding, and the binding must keep gfn == pfn modulo 512: a chunk's pfns
- * are 512-aligned at chunk-aligned file indexes, so that holds exactly
- * when base_gfn == pgoff modulo 512.
+ * The block must also fit the binding (tdxgmem_order_fits()); if the
+ * 1 GiB block does not, its 2 MiB chunk may.
  *
- * Return: TDXGMEM_HUGE_ORDER or 0.
+ * Return: TDXGMEM_GIGA_ORDER, TDXGMEM_HUGE_ORDER or 0.
  */
-int tdxgmem_max_order(const struct tdxgmem_geom *g, u64 index, bool huge_ok)
+int tdxgmem_max_order(const struct tdxgmem_geom *g, u64 index, int order)
 {
-	u64 first = index & ~TDXGMEM_CHUNK_MASK64;
-
-	if (!huge_ok || ((g->base_gfn - g->pgoff) & TDXGMEM_CHUNK_MASK64))
-		return 0;
-	if (first < g->pgoff ||
-	    first + TDXGMEM_CHUNK_PAGES > g->pgoff + g->npages)
-		return 0;
-	return TDXGMEM_HUGE_ORDER;
+	if (order >= TDXGMEM_GIGA_ORDER &&
+	    tdxgmem_order_fits(g, index, TDXGMEM_GIGA_ORDER))
+		return TDXGMEM_GIGA_ORDER;
+	if (order >= TDXGMEM_HUGE_ORDER &&
+	    tdxgmem_order_fits(g, index, TDXGMEM_HUGE_ORDER))
+		return TDXGMEM_HUGE_ORDER;
+	return 0;
 }

@@ -31,6 +31,6 @@ bool tdxgmem_geom_gfn_to_index(const struct tdxgmem_geom *g, u64 gfn,
 			       u64 *index);
 bool tdxgmem_geom_clip(const struct tdxgmem_geom *g, u64 start, u64 end,
 		       u64 *gfn_start, u64 *gfn_end);
-int tdxgmem_max_order(const struct tdxgmem_geom *g, u64 index, bool huge_ok);
+int tdxgmem_max_order(const struct tdxgmem_geom *g, u64 index, int order);
 
 #endif /* _TDXGMEM_ORDER_H */

@@ -170,11 +170,15 @@ void tdxgmem_chunk_unpopulate(struct tdxgmem_chunk_bits *b, u32 i)
  * tdxgmem_chunk_page_info() - what TDXGMEM_QUERY reports for one page.
  * @b:       chunk state.
  * @i:       page index within the chunk.
- * @huge_ok: tdxgmem_chunk_huge_mappable(@b), computed once per chunk.
+ * @contig_log2: log2 of the contiguous backing if @b->contig: 21, or 30
+ *           for a chunk of an intact 1 GiB range.
+ * @huge_log2: log2 of the largest mapping of the whole chunk (21 or 30),
+ *           0 if it may not be mapped whole; computed once per chunk.
  * @pi:      result.
  */
 void tdxgmem_chunk_page_info(const struct tdxgmem_chunk_bits *b, u32 i,
-			     bool huge_ok, struct tdxgmem_page_info *pi)
+			     u8 contig_log2, u8 huge_log2,
+			     struct tdxgmem_page_info *pi)
 {
 	bool populated = tdxgmem_bit_test(b->populated, i);
 	bool private = tdxgmem_bit_test(b->private, i);
@@ -185,15 +189,15 @@ void tdxgmem_chunk_page_info(const struct tdxgmem_chunk_bits *b, u32 i,
 	pi->map_log2 = 0;
 	if (!populated)
 		return;
-	pi->backing_log2 = b->contig ? TDXGMEM_HUGE_SHIFT : TDXGMEM_PAGE_SHIFT;
+	pi->backing_log2 = b->contig ? contig_log2 : TDXGMEM_PAGE_SHIFT;
 	if (tdxgmem_bit_test(b->hwpoison, i))
 		pi->state |= TDXGMEM_STATE_HWPOISON;
 	if (tdxgmem_bit_test(b->quarantined, i))
 		pi->state |= TDXGMEM_STATE_QUARANTINED;
 	if (pi->state & (TDXGMEM_STATE_HWPOISON | TDXGMEM_STATE_QUARANTINED))
 		return;
-	if (huge_ok)
-		pi->map_log2 = TDXGMEM_HUGE_SHIFT;
+	if (huge_log2)
+		pi->map_log2 = huge_log2;
 	else if (private)
 		pi->map_log2 = TDXGMEM_PAGE_SHIFT;
 }
@@ -243,15 +247,19 @@ bool tdxgmem_extent_add(struct tdxgmem_extent_buf *eb, u64 pgoff, u64 npages,
  * @pg:      first page (file index).
  * @end:     one past the last page; [@pg, @end) lies within one chunk
  *           (any range of absent chunks when @b is NULL).
+ * @giga:    the chunk is backed by an intact 1 GiB range.
+ * @giga_ok: that range may be mapped at 1 GiB now (the caller looked at
+ *           all its chunks).
  * @eb:      extent buffer.
  *
  * Return: the first page not described: @end, or less if @eb filled up.
  */
 u64 tdxgmem_chunk_describe(const struct tdxgmem_chunk_bits *b, bool private,
-			   u64 pg, u64 end, struct tdxgmem_extent_buf *eb)
+			   u64 pg, u64 end, bool giga, bool giga_ok,
+			   struct tdxgmem_extent_buf *eb)
 {
 	struct tdxgmem_page_info pi;
-	bool huge_ok;
+	u8 huge_log2 = 0;
 
 	if (!b) {
 		pi.state = private ? TDXGMEM_STATE_PRIVATE : 0;
@@ -260,9 +268,15 @@ u64 tdxgmem_chunk_describe(const struct tdxgmem_chunk_bits *b, bool private,
 		return tdxgmem_extent_add(eb, pg, end - pg, &pi) ? end : pg;
 	}
 
-	huge_ok = tdxgmem_chunk_huge_mappable(b);
+	if (giga_ok)
+		huge_log2 = TDXGMEM_GIGA_SHIFT;
+	else if (tdxgmem_chunk_huge_mappable(b))
+		huge_log2 = TDXGMEM_HUGE_SHIFT;
 	for (; pg < end; pg++) {
-		tdxgmem_chunk_page_info(b, pg % TDXGMEM_CHUNK_PAGES, huge_ok, &pi);
+		tdxgmem_chunk_page_info(b, pg % TDXGMEM_CHUNK_PAGES,
+					giga ? TDXGMEM_GIGA_SHIFT :
+					       TDXGMEM_HUGE_SHIFT,
+					huge_log2, &pi);
 		if (!tdxgmem_extent_add(eb, pg, 1, &pi))
 			break;
 	}

@@ -16,6 +16,11 @@
 #define TDXGMEM_CHUNK_PAGES	BIT(TDXGMEM_CHUNK_SHIFT)
 #define TDXGMEM_HUGE_SHIFT	(TDXGMEM_PAGE_SHIFT + TDXGMEM_CHUNK_SHIFT)
 #define TDXGMEM_CHUNK_WORDS	(TDXGMEM_CHUNK_PAGES / 64)
+/* A 1 GiB range: 512 chunks. */
+#define TDXGMEM_GIGA_CHUNKS_SHIFT 9	/* chunks per GiB, log2 */
+#define TDXGMEM_GIGA_CHUNKS	BIT(TDXGMEM_GIGA_CHUNKS_SHIFT)
+#define TDXGMEM_GIGA_ORDER	(TDXGMEM_CHUNK_SHIFT + TDXGMEM_GIGA_CHUNKS_SHIFT)
+#define TDXGMEM_GIGA_SHIFT	(TDXGMEM_PAGE_SHIFT + TDXGMEM_GIGA_ORDER)
 /* Largest file: the last page-aligned size a loff_t can hold. */
 #define TDXGMEM_SIZE_MAX	(BIT_ULL(63) - TDXGMEM_PAGE_SIZE)
 
@@ -49,8 +54,10 @@ struct tdxgmem_chunk_bits {
 /**
  * struct tdxgmem_page_info - what TDXGMEM_QUERY reports for one page.
  * @state:        TDXGMEM_STATE_* bits.
- * @backing_log2: 21 inside a contiguous chunk, 12 other populated, else 0.
- * @map_log2:     largest order a consumer may map now (21, 12 or 0).
+ * @backing_log2: 30 inside a 1 GiB range, 21 inside another contiguous
+ *                chunk, 12 other populated, else 0.
+ * @map_log2:     largest size a consumer may map now, log2 (30, 21, 12 or
+ *                0).
  */
 struct tdxgmem_page_info {
 	u32 state;
@@ -101,13 +108,15 @@ bool tdxgmem_chunk_huge_mappable(const struct tdxgmem_chunk_bits *b);
 bool tdxgmem_chunk_mark_hwpoison(struct tdxgmem_chunk_bits *b, u32 i);
 void tdxgmem_chunk_unpopulate(struct tdxgmem_chunk_bits *b, u32 i);
 void tdxgmem_chunk_page_info(const struct tdxgmem_chunk_bits *b, u32 i,
-			     bool huge_ok, struct tdxgmem_page_info *pi);
+			     u8 contig_log2, u8 huge_log2,
+			     struct tdxgmem_page_info *pi);
 bool tdxgmem_extent_add(struct tdxgmem_extent_buf *eb, u64 pgoff, u64 npages,
 			const struct tdxgmem_page_info *pi);
 void tdxgmem_chunk_census(const struct tdxgmem_chunk_bits *b, u32 span,
 			  bool nodm, struct tdxgmem_census *cs);
 u64 tdxgmem_chunk_describe(const struct tdxgmem_chunk_bits *b, bool private,
-			   u64 pg, u64 end, struct tdxgmem_extent_buf *eb);
+			   u64 pg, u64 end, bool giga, bool giga_ok,
+			   struct tdxgmem_extent_buf *eb);
 
 u64 tdxgmem_size_limit(u64 max_file_size);
 int tdxgmem_check_size(u64 size, u64 max_size);

@@ -36,6 +36,8 @@ const struct tdxgmem_stat_desc tdxgmem_stat_descs[] = {
 	TDXGMEM_STAT(poison_scans, TDXGMEM_STAT_POISON_SCANS),
 	TDXGMEM_STAT(block_frees, TDXGMEM_STAT_BLOCK_FREES),
 	TDXGMEM_STAT(block_splits, TDXGMEM_STAT_BLOCK_SPLITS),
+	TDXGMEM_STAT(giga_allocs, TDXGMEM_STAT_GIGA_ALLOCS),
+	TDXGMEM_STAT(giga_fallbacks, TDXGMEM_STAT_GIGA_FALLBACKS),
 };
 
 /* Every counter of struct tdxgmem_stats has a name and an attribute. */

@@ -13,7 +13,12 @@
  * punch of part of the chunk, or a free that keeps quarantined or poisoned
  * pages back. split_page() then makes it 512 order-0 pages, for
  * good. Otherwise, and when the 2 MiB block is not available, pages come
- * one by one (a "fallback" when 2 MiB was wanted). No allocation may call
+ * one by one (a "fallback" when 2 MiB was wanted). A file created for
+ * 1 GiB backing first tries one naturally aligned 1 GiB range for a whole,
+ * empty GiB (giga.c); its 512 chunks then share a struct tdxgmem_giga,
+ * their pages each with a reference of their own (that is how the kernel
+ * hands out such ranges), and they fall back to 2 MiB blocks, counted,
+ * when it cannot be had. No allocation may call
  * the OOM killer, and all files together hold at most mem_limit_pct
  * percent of RAM: a file larger than RAM fails to populate with -ENOMEM
  * instead of taking the machine down.
@@ -55,6 +60,7 @@
 #include <linux/slab.h>
 
 #include "directmap.h"
+#include "giga.h"
 #include "store.h"
 #include "tdxgmem_internal.h"
 #include "tdxgmem_trace.h"
@@ -166,6 +172,7 @@ static void tdxgmem_chunk_find_hwpoison(struct tdxgmem_file *f,
 		    !PageHWPoison(tdxgmem_chunk_page(c, i)) ||
 		    !tdxgmem_chunk_mark_hwpoison(&c->bits, i))
 			continue;
+		f->state_gen++;
 		atomic64_inc(&tdxgmem_stats.hwpoison);
 		pg = tdxgmem_chunk_pgoff(idx) + i;
 		trace_tdxgmem_hwpoison(f->id, pg);
@@ -175,6 +182,19 @@ static void tdxgmem_chunk_find_hwpoison(struct tdxgmem_file *f,
 
 /* Tests and benchmarks: scan for a 2 MiB answer every time (debugfs). */
 bool tdxgmem_poison_scan_always;
+
+/*
+ * 1 + the count of memory failures on @page's node, or 0 where the kernel
+ * does not count them (then every check scans).
+ */
+static unsigned long tdxgmem_mf_gen(struct page *page)
+{
+#ifdef HAVE_PGDAT_MF_STATS
+	return READ_ONCE(NODE_DATA(page_to_nid(page))->mf_stats.total) + 1;
+#else
+	return 0;
+#endif
+}
 
 /*
  * Find whether memory failure hit any page of contiguous chunk @c, before
@@ -191,22 +211,21 @@ bool tdxgmem_poison_scan_always;
 static void tdxgmem_chunk_vouch(struct tdxgmem_file *f, unsigned long idx,
 				struct tdxgmem_chunk *c)
 {
-	unsigned long gen = 0;
+	unsigned long gen = tdxgmem_mf_gen(c->base);
 
 	if (!IS_ENABLED(CONFIG_MEMORY_FAILURE))
 		return;		/* PageHWPoison() is always false */
-#ifdef HAVE_PGDAT_MF_STATS
-	gen = READ_ONCE(NODE_DATA(page_to_nid(c->base))->mf_stats.total) + 1;
-	if (c->clean_gen == gen && !READ_ONCE(tdxgmem_poison_scan_always))
+	if (gen && c->clean_gen == gen &&
+	    !READ_ONCE(tdxgmem_poison_scan_always))
 		return;
-#endif
 	atomic64_inc(&tdxgmem_stats.poison_scans);
 	tdxgmem_chunk_find_hwpoison(f, idx, c, 0, TDXGMEM_CHUNK_PAGES);
 	c->clean_gen = c->bits.nr_hwpoison ? 0 : gen;
 }
 
 /* Quarantine populated pages [@first, @last) of @c; returns how many. */
-static unsigned long tdxgmem_chunk_quarantine(struct tdxgmem_chunk *c,
+static unsigned long tdxgmem_chunk_quarantine(struct tdxgmem_file *f,
+					      struct tdxgmem_chunk *c,
 					      u32 first, u32 last)
 {
 	unsigned long n = 0;
@@ -220,6 +239,8 @@ static unsigned long tdxgmem_chunk_quarantine(struct tdxgmem_chunk *c,
 		c->bits.nr_quarantined++;
 		n++;
 	}
+	if (n)
+		f->state_gen++;
 	atomic64_add(n, &tdxgmem_stats.quarantined);
 	return n;
 }
@@ -287,7 +308,7 @@ static int tdxgmem_chunk_dm(struct tdxgmem_file *f, unsigned long idx,
 			continue;
 		tdxgmem_event_directmap(f, base + i, end - i, b->restore, ret);
 		if (ret == -EIO || !stop) {
-			n = tdxgmem_chunk_quarantine(c, i, end);
+			n = tdxgmem_chunk_quarantine(f, c, i, end);
 			trace_tdxgmem_quarantine(f->id, base + i, end - i, n,
 						 TDXGMEM_QUARANTINE_DIRECTMAP,
 						 ret);
@@ -304,6 +325,23 @@ static int tdxgmem_chunk_dm(struct tdxgmem_file *f, unsigned long idx,
 			break;
 	}
 	return err;
+}
+
+/*
+ * Chunk @c stops sharing its GiB's 1 GiB range (part of it is freed, or it
+ * goes to per-page tracking): the range is never mapped whole again.
+ * Called with file.lock held.
+ */
+static void tdxgmem_chunk_put_giga(struct tdxgmem_chunk *c)
+{
+	struct tdxgmem_giga *g = c->giga;
+
+	if (!g)
+		return;
+	c->giga = NULL;
+	g->broken = true;
+	if (!--g->users)
+		kfree(g);
 }
 
 /*
@@ -359,6 +397,8 @@ static unsigned long tdxgmem_chunk_free(struct tdxgmem_file *f,
 	unsigned long freed = 0, kept = 0;
 	u32 i;
 
+	f->state_gen++;
+	tdxgmem_chunk_put_giga(c);
 	if (tdxgmem_chunk_free_block(f, idx, c, first, last)) {
 		freed = TDXGMEM_CHUNK_PAGES;
 		goto out;
@@ -414,6 +454,7 @@ static void tdxgmem_chunk_trim(struct tdxgmem_file *f, unsigned long idx,
 {
 	if (c->bits.nr_populated)
 		return;
+	tdxgmem_chunk_put_giga(c);
 	kfree(c->pages);
 	c->pages = NULL;
 	c->base = NULL;
@@ -463,6 +504,7 @@ static int tdxgmem_chunk_ensure_array(struct tdxgmem_chunk *c)
 	if (!pages)
 		return -ENOMEM;
 	if (c->bits.contig) {
+		tdxgmem_chunk_put_giga(c);
 		tdxgmem_chunk_split_block(c);
 		for (i = 0; i < TDXGMEM_CHUNK_PAGES; i++)
 			if (tdxgmem_bit_test(c->bits.populated, i))
@@ -500,37 +542,327 @@ static int tdxgmem_chunk_fill_page(struct tdxgmem_file *f,
 }
 
 /*
- * Populate pages [@first, @end) of chunk @idx. @whole: the caller is happy
- * to have the whole chunk populated (so a 2 MiB block may be used).
+ * A zap of new pages failed at file page @bad: put back into the direct
+ * map what went out of [@from, @bad) before it, so that the pages can be
+ * freed (a page that fails to come back is quarantined and kept).
+ * Called with file.lock held.
+ */
+static void tdxgmem_fill_unzap(struct tdxgmem_file *f, pgoff_t from,
+			       pgoff_t bad)
+{
+	struct tdxgmem_dm_batch rb;
+	struct tdxgmem_chunk *c;
+	unsigned long idx;
+	u32 first, last;
+
+	if (from >= bad)
+		return;
+	tdxgmem_dm_batch_begin(&rb, true);
+	tdxgmem_for_each_chunk(f, idx, c, from, bad) {
+		tdxgmem_chunk_clip(idx, from, bad, &first, &last);
+		tdxgmem_chunk_dm(f, idx, c, first, last, NULL, false, &rb, NULL);
+	}
+	tdxgmem_dm_batch_commit(&rb);
+}
+
+/*
+ * Take the private pages of new chunk @c (index @idx) out of the direct
+ * map; on failure, put back what went out and free the chunk.
+ * Called with file.lock held.
+ */
+static int tdxgmem_fill_zap_chunk(struct tdxgmem_file *f, unsigned long idx,
+				  struct tdxgmem_chunk *c,
+				  struct tdxgmem_dm_batch *b)
+{
+	u32 failed = 0;
+	int ret;
+
+	ret = tdxgmem_chunk_dm(f, idx, c, 0, TDXGMEM_CHUNK_PAGES, NULL, true,
+			       b, &failed);
+	if (ret) {
+		tdxgmem_fill_unzap(f, tdxgmem_chunk_pgoff(idx),
+				   tdxgmem_chunk_pgoff(idx) + failed);
+		tdxgmem_chunk_free(f, idx, c, 0, TDXGMEM_CHUNK_PAGES);
+	}
+	return ret;
+}
+
+/*
+ * The 1 GiB range chunk @c (index @idx) shares, if it is intact, @idx is
+ * the first chunk of its GiB, [@start, @end) covers the GiB, and every
+ * page of it is populated, private, neither quarantined nor poisoned (so
+ * all of it moves in a zap or restore); else NULL. Called with file.lock
+ * held.
+ */
+static struct tdxgmem_giga *tdxgmem_giga_whole(struct tdxgmem_file *f,
+					       unsigned long idx,
+					       struct tdxgmem_chunk *c,
+					       pgoff_t start, pgoff_t end)
+{
+	struct tdxgmem_giga *g = c->giga;
+	struct tdxgmem_chunk *cc;
+	unsigned long k;
+
+	if (!g || g->broken || idx % TDXGMEM_GIGA_CHUNKS ||
+	    tdxgmem_chunk_pgoff(idx) < start ||
+	    tdxgmem_chunk_pgoff(idx + TDXGMEM_GIGA_CHUNKS) > end)
+		return NULL;
+	for (k = 0; k < TDXGMEM_GIGA_CHUNKS; k++) {
+		cc = xa_load(&f->chunks, idx + k);
+		if (!cc || cc->giga != g ||
+		    !tdxgmem_chunk_huge_mappable(&cc->bits))
+			return NULL;
+	}
+	return g;
+}
+
+/*
+ * Zap or restore the GiB of chunks [@first, @first + 512), which
+ * tdxgmem_giga_whole() accepted, as one run: a 1 GiB leaf of the direct
+ * map stays whole (2 MiB runs would split it). A failure is handled as
+ * tdxgmem_chunk_dm() handles a failed run. Called with file.lock held.
+ *
+ * Return: 0, or the error (never -EHWPOISON).
+ */
+static int tdxgmem_giga_dm(struct tdxgmem_file *f, unsigned long first,
+			   struct tdxgmem_giga *g, bool stop,
+			   struct tdxgmem_dm_batch *b)
+{
+	pgoff_t pg = tdxgmem_chunk_pgoff(first);
+	struct tdxgmem_chunk *c;
+	unsigned long k, n = 0;
+	int ret;
+
+	ret = tdxgmem_dm_batch_add(b, g->base, TDXGMEM_GIGA_PAGES);
+	if (!ret)
+		return 0;
+	for (k = 0; k < TDXGMEM_GIGA_CHUNKS; k++) {
+		c = xa_load(&f->chunks, first + k);
+		if (ret == -EHWPOISON)
+			tdxgmem_chunk_find_hwpoison(f, first + k, c, 0,
+						    TDXGMEM_CHUNK_PAGES);
+		else if (ret == -EIO || !stop)
+			n += tdxgmem_chunk_quarantine(f, c, 0,
+						      TDXGMEM_CHUNK_PAGES);
+	}
+	if (ret == -EHWPOISON)
+		return 0;
+	tdxgmem_event_directmap(f, pg, TDXGMEM_GIGA_PAGES, b->restore, ret);
+	if (ret == -EIO || !stop) {
+		trace_tdxgmem_quarantine(f->id, pg, TDXGMEM_GIGA_PAGES, n,
+					 TDXGMEM_QUARANTINE_DIRECTMAP, ret);
+		tdxgmem_event_quarantine(f, pg, pg + TDXGMEM_GIGA_PAGES, n,
+					 TDXGMEM_QUARANTINE_DIRECTMAP, ret);
+	}
+	return ret;
+}
+
+/*
+ * Take the private pages of a GiB just backed (chunks [@first, @first +
+ * 512)) out of the direct map: in one run when all of them are private;
+ * on failure, put back what went out and free the GiB.
+ * Called with file.lock held.
+ */
+static int tdxgmem_giga_zap_new(struct tdxgmem_file *f, unsigned long first,
+				struct tdxgmem_dm_batch *b)
+{
+	struct tdxgmem_chunk *c = xa_load(&f->chunks, first);
+	pgoff_t pg = tdxgmem_chunk_pgoff(first);
+	struct tdxgmem_giga *g;
+	unsigned long k;
+	u32 failed = 0;
+	int ret = 0;
+
+	if (!(f->flags & TDXGMEM_F_NO_DIRECT_MAP))
+		return 0;
+	g = tdxgmem_giga_whole(f, first, c, pg,
+			       pg + TDXGMEM_GIGA_PAGES);
+	if (g) {
+		ret = tdxgmem_giga_dm(f, first, g, true, b);
+	} else {
+		for (k = 0; k < TDXGMEM_GIGA_CHUNKS && !ret; k++) {
+			c = xa_load(&f->chunks, first + k);
+			ret = tdxgmem_chunk_dm(f, first + k, c, 0,
+					       TDXGMEM_CHUNK_PAGES, NULL, true,
+					       b, &failed);
+		}
+		if (ret)
+			tdxgmem_fill_unzap(f, pg, tdxgmem_chunk_pgoff(first + k - 1) +
+					   failed);
+	}
+	for (k = 0; ret && k < TDXGMEM_GIGA_CHUNKS; k++) {
+		c = xa_load(&f->chunks, first + k);
+		tdxgmem_chunk_free(f, first + k, c, 0, TDXGMEM_CHUNK_PAGES);
+		tdxgmem_chunk_trim(f, first + k, c);
+	}
+	return ret;
+}
+
+/*
+ * May GiB @first (its first chunk's index) get a 1 GiB range? The file
+ * asked for them, the GiB lies wholly inside the file, and none of it is
+ * populated. Called with file.lock held.
+ */
+static bool tdxgmem_giga_wanted(struct tdxgmem_file *f, unsigned long first)
+{
+	unsigned long idx = first;
+	struct tdxgmem_chunk *c;
+
+	if (!f->giga ||
+	    tdxgmem_chunk_pgoff(first + TDXGMEM_GIGA_CHUNKS) > f->nr_pages)
+		return false;
+	xa_for_each_range(&f->chunks, idx, c, first,
+			  first + TDXGMEM_GIGA_CHUNKS - 1)
+		if (c->bits.nr_populated)
+			return false;
+	return true;
+}
+
+/*
+ * Back the 512 empty chunks of GiB @first with one 1 GiB range, for a file
+ * charged to no memory cgroup but the root: such a range cannot be
+ * charged (giga.c). Called with file.lock held and the file's memcg
+ * active.
+ *
+ * Return: 1 if backed; 0 if not, counted as a fallback, nothing changed;
+ * or the direct map's error (nothing of the GiB stays populated).
+ */
+static int tdxgmem_giga_fill(struct tdxgmem_file *f, unsigned long first,
+			     struct tdxgmem_dm_batch *b)
+{
+	struct tdxgmem_chunk *c;
+	struct tdxgmem_giga *g;
+	struct page *page;
+	unsigned long k;
+	int ret;
+
+	if ((f->memcg && parent_mem_cgroup(f->memcg)) ||
+	    tdxgmem_reserve(f, TDXGMEM_GIGA_PAGES))
+		goto fallback;
+	g = kzalloc_obj(*g, TDXGMEM_GFP_META);
+	if (!g)
+		goto unreserve;
+	/* Every chunk exists first: nothing can fail once the range does. */
+	for (k = 0; k < TDXGMEM_GIGA_CHUNKS; k++)
+		if (IS_ERR(tdxgmem_chunk_get(f, first + k)))
+			goto trim;
+	page = tdxgmem_giga_alloc(f->nid);
+	if (!page)
+		goto trim;
+	g->base = page;
+	for (k = 0; k < TDXGMEM_GIGA_CHUNKS; k++) {
+		c = xa_load(&f->chunks, first + k);
+		c->base = page + k * TDXGMEM_CHUNK_PAGES;
+		c->giga = g;
+		g->users++;
+		c->clean_gen = 0;
+		c->bits.contig = true;
+		tdxgmem_bits_assign(c->bits.populated, 0, TDXGMEM_CHUNK_PAGES,
+				    true);
+		c->bits.nr_populated = TDXGMEM_CHUNK_PAGES;
+		/* Scanned once now, as a 2 MiB block. */
+		tdxgmem_chunk_vouch(f, first + k, c);
+	}
+	f->nr_populated += TDXGMEM_GIGA_PAGES;
+	atomic64_inc(&tdxgmem_stats.giga_allocs);
+	ret = tdxgmem_giga_zap_new(f, first, b);
+	trace_tdxgmem_populate(f->id, tdxgmem_chunk_pgoff(first),
+			       TDXGMEM_GIGA_PAGES, TDXGMEM_GIGA_ORDER, ret);
+	return ret ? ret : 1;
+
+trim:
+	for (k = 0; k < TDXGMEM_GIGA_CHUNKS; k++) {
+		c = xa_load(&f->chunks, first + k);
+		if (c)
+			tdxgmem_chunk_trim(f, first + k, c);
+	}
+	kfree(g);
+unreserve:
+	tdxgmem_unreserve(TDXGMEM_GIGA_PAGES);
+fallback:
+	atomic64_inc(&tdxgmem_stats.giga_fallbacks);
+	return 0;
+}
+
+/*
+ * May the GiB of chunk @c (index @idx) be mapped at 1 GiB? Its 1 GiB range
+ * is intact and each of its 512 chunks may be mapped at 2 MiB, vouched for
+ * poison. The answer is kept until the file's state or the node's count
+ * of memory failures changes. Called with file.lock held.
+ */
+static bool tdxgmem_giga_mappable(struct tdxgmem_file *f, unsigned long idx,
+				  struct tdxgmem_chunk *c)
+{
+	unsigned long first = idx & ~(TDXGMEM_GIGA_CHUNKS - 1);
+	struct tdxgmem_giga *g = c->giga;
+	struct tdxgmem_chunk *cc;
+	unsigned long k, mf;
+
+	if (!g || g->broken)
+		return false;
+	mf = tdxgmem_mf_gen(g->base);
+	if (g->seen_gen == f->state_gen + 1 && mf && g->seen_mf == mf &&
+	    !READ_ONCE(tdxgmem_poison_scan_always))
+		return g->mappable;
+	g->mappable = false;
+	for (k = 0; k < TDXGMEM_GIGA_CHUNKS; k++) {
+		cc = xa_load(&f->chunks, first + k);
+		if (!cc || cc->giga != g ||
+		    !tdxgmem_chunk_huge_mappable(&cc->bits))
+			goto out;
+		tdxgmem_chunk_vouch(f, first + k, cc);
+		if (cc->bits.nr_hwpoison)
+			goto out;
+	}
+	g->mappable = true;
+out:
+	/* After the vouches: a poisoned page they found bumped state_gen. */
+	g->seen_gen = f->state_gen + 1;
+	g->seen_mf = mf;
+	return g->mappable;
+}
+
+/*
+ * Populate pages [@first, @end) of chunk @idx. @order: how much the caller
+ * is happy to have populated around them: TDXGMEM_GIGA_ORDER, their whole
+ * GiB (a 1 GiB range may be used); TDXGMEM_CHUNK_SHIFT, their whole chunk
+ * (a 2 MiB block may be used); 0, just them.
  * Called with file.lock held and the file's memcg active.
  */
 static int tdxgmem_chunk_fill(struct tdxgmem_file *f, unsigned long idx,
-			      u32 first, u32 end, bool whole)
+			      u32 first, u32 end, int order)
 {
+	unsigned long gfirst = idx & ~(TDXGMEM_GIGA_CHUNKS - 1);
 	struct tdxgmem_dm_batch b;
 	struct tdxgmem_chunk *c;
 	bool added = false;
 	int ret = 0;
 	u32 i;
 
-	c = tdxgmem_chunk_get(f, idx);
-	if (IS_ERR(c))
-		return PTR_ERR(c);
-
+	f->state_gen++;
 	/*
 	 * New private pages of a NO_DIRECT_MAP file leave the direct map. If
 	 * that fails the population fails: pages the kernel put back are
 	 * freed again, pages in an unknown state are quarantined.
 	 */
 	tdxgmem_dm_batch_begin(&b, false);
-	if (whole && f->huge && !c->bits.nr_populated &&
+	if (order >= TDXGMEM_GIGA_ORDER && tdxgmem_giga_wanted(f, gfirst)) {
+		ret = tdxgmem_giga_fill(f, gfirst, &b);
+		if (ret) {
+			tdxgmem_dm_batch_commit(&b);
+			return ret < 0 ? ret : 0;
+		}
+	}
+
+	c = tdxgmem_chunk_get(f, idx);
+	if (IS_ERR(c)) {
+		tdxgmem_dm_batch_commit(&b);
+		return PTR_ERR(c);
+	}
+	if (order >= TDXGMEM_CHUNK_SHIFT && f->huge && !c->bits.nr_populated &&
 	    tdxgmem_chunk_span(f, idx) == TDXGMEM_CHUNK_PAGES) {
 		if (tdxgmem_chunk_fill_huge(f, idx, c)) {
-			ret = tdxgmem_chunk_dm(f, idx, c, 0, TDXGMEM_CHUNK_PAGES,
-					       NULL, true, &b, NULL);
-			if (ret)
-				tdxgmem_chunk_free(f, idx, c, 0,
-						   TDXGMEM_CHUNK_PAGES);
+			ret = tdxgmem_fill_zap_chunk(f, idx, c, &b);
 			trace_tdxgmem_populate(f->id, tdxgmem_chunk_pgoff(idx),
 					       TDXGMEM_CHUNK_PAGES,
 					       TDXGMEM_CHUNK_SHIFT, ret);
@@ -617,16 +949,23 @@ int tdxgmem_store_populate(struct tdxgmem_file *f, pgoff_t start, pgoff_t end)
 	for (pg = start; pg < end; pg = next) {
 		unsigned long idx = pg >> TDXGMEM_CHUNK_SHIFT;
 		u32 first = pg & TDXGMEM_CHUNK_MASK;
+		pgoff_t gib = round_down(pg, TDXGMEM_GIGA_PAGES);
+		int order = 0;
 
 		next = min_t(pgoff_t, (pgoff_t)(idx + 1) << TDXGMEM_CHUNK_SHIFT,
 			     end);
+		/* Whatever [@start, @end) wholly covers may be backed whole. */
+		if (gib >= start && end - gib >= TDXGMEM_GIGA_PAGES)
+			order = TDXGMEM_GIGA_ORDER;
+		else if (next - pg == TDXGMEM_CHUNK_PAGES)
+			order = TDXGMEM_CHUNK_SHIFT;
 		if (signal_pending(current)) {
 			ret = -EINTR;
 			break;
 		}
 		mutex_lock(&f->lock);
 		ret = tdxgmem_chunk_fill(f, idx, first, first + (next - pg),
-					 next - pg == TDXGMEM_CHUNK_PAGES);
+					 order);
 		mutex_unlock(&f->lock);
 		if (ret)
 			break;
@@ -660,7 +999,7 @@ static struct page *tdxgmem_store_shared(struct tdxgmem_file *f,
 	if (!c || !tdxgmem_bit_test(c->bits.populated, i)) {
 		struct mem_cgroup *old = set_active_memcg(f->memcg);
 
-		ret = tdxgmem_chunk_fill(f, idx, i, i + 1, true);
+		ret = tdxgmem_chunk_fill(f, idx, i, i + 1, TDXGMEM_GIGA_ORDER);
 		set_active_memcg(old);
 		if (ret) {
 			page = ERR_PTR(ret);
@@ -763,10 +1102,13 @@ int tdxgmem_store_punch(struct tdxgmem_file *f, pgoff_t start, pgoff_t end)
  * @f:       the file.
  * @index:   page index, below f->nr_pages.
  * @alloc:   populate the page (its whole chunk at 2 MiB if the chunk is
- *           empty) if it has no backing yet.
+ *           empty, its whole GiB at 1 GiB if that is empty and the file
+ *           asked for 1 GiB backing) if it has no backing yet.
  * @pfn:     result: the page's pfn.
- * @huge_ok: result: the page's chunk may be mapped at 2 MiB as a whole
- *           (tdxgmem_chunk_huge_mappable()).
+ * @order:   result: what the backing allows: TDXGMEM_GIGA_ORDER if the
+ *           page's GiB may be mapped at 1 GiB as a whole
+ *           (tdxgmem_giga_mappable()), TDXGMEM_CHUNK_SHIFT if its chunk
+ *           may be at 2 MiB (tdxgmem_chunk_huge_mappable()), else 0.
  *
  * Called with the invalidate lock held (shared is enough): the answer holds
  * until the lock is dropped; consumers learn of later changes through the
@@ -776,7 +1118,7 @@ int tdxgmem_store_punch(struct tdxgmem_file *f, pgoff_t start, pgoff_t end)
  * memory failure hit it; -ENOENT no backing and !@alloc; -ENOMEM.
  */
 int tdxgmem_store_get_pfn(struct tdxgmem_file *f, pgoff_t index, bool alloc,
-			  unsigned long *pfn, bool *huge_ok)
+			  unsigned long *pfn, int *order)
 {
 	unsigned long idx = index >> TDXGMEM_CHUNK_SHIFT;
 	u32 i = index & TDXGMEM_CHUNK_MASK;
@@ -797,7 +1139,7 @@ int tdxgmem_store_get_pfn(struct tdxgmem_file *f, pgoff_t index, bool alloc,
 			goto out;
 		}
 		old = set_active_memcg(f->memcg);
-		ret = tdxgmem_chunk_fill(f, idx, i, i + 1, true);
+		ret = tdxgmem_chunk_fill(f, idx, i, i + 1, TDXGMEM_GIGA_ORDER);
 		set_active_memcg(old);
 		if (ret)
 			goto out;
@@ -816,7 +1158,11 @@ int tdxgmem_store_get_pfn(struct tdxgmem_file *f, pgoff_t index, bool alloc,
 	/* A 2 MiB answer vouches for every page of the chunk. */
 	if (tdxgmem_chunk_huge_mappable(&c->bits))
 		tdxgmem_chunk_vouch(f, idx, c);
-	*huge_ok = tdxgmem_chunk_huge_mappable(&c->bits);
+	*order = 0;
+	if (tdxgmem_giga_mappable(f, idx, c))
+		*order = TDXGMEM_GIGA_ORDER;
+	else if (tdxgmem_chunk_huge_mappable(&c->bits))
+		*order = TDXGMEM_CHUNK_SHIFT;
 out:
 	mutex_unlock(&f->lock);
 	return ret;
@@ -845,7 +1191,7 @@ unsigned long tdxgmem_store_quarantine(struct tdxgmem_file *f, pgoff_t start,
 	mutex_lock(&f->lock);
 	tdxgmem_for_each_chunk(f, idx, c, start, end) {
 		tdxgmem_chunk_clip(idx, start, end, &first, &last);
-		n += tdxgmem_chunk_quarantine(c, first, last);
+		n += tdxgmem_chunk_quarantine(f, c, first, last);
 	}
 	mutex_unlock(&f->lock);
 	return n;
@@ -878,6 +1224,14 @@ void tdxgmem_store_dm(struct tdxgmem_file *f, pgoff_t start, pgoff_t end,
 	tdxgmem_dm_batch_begin(&b, restore);
 	mutex_lock(&f->lock);
 	tdxgmem_for_each_chunk(f, idx, c, start, end) {
+		struct tdxgmem_giga *g = tdxgmem_giga_whole(f, idx, c, start,
+							    end);
+
+		if (g) {	/* the GiB in one run; on after it */
+			tdxgmem_giga_dm(f, idx, g, false, &b);
+			idx += TDXGMEM_GIGA_CHUNKS - 1;
+			continue;
+		}
 		tdxgmem_chunk_clip(idx, start, end, &first, &last);
 		tdxgmem_chunk_dm(f, idx, c, first, last, NULL, false, &b, NULL);
 		cond_resched();
@@ -1185,6 +1539,7 @@ int tdxgmem_store_convert_commit(struct tdxgmem_file *f, pgoff_t start,
 		if (ret)
 			goto out;
 	}
+	f->state_gen++;
 	tdxgmem_for_each_chunk(f, idx, c, start, end) {
 		tdxgmem_chunk_clip(idx, start, end, &first, &last);
 		tdxgmem_bits_assign(c->bits.private, first, last, private);
@@ -1236,7 +1591,10 @@ u64 tdxgmem_store_describe(struct tdxgmem_file *f, pgoff_t start, pgoff_t end,
 			tdxgmem_chunk_find_hwpoison(f, idx, c, 0,
 						    TDXGMEM_CHUNK_PAGES);
 		next = tdxgmem_chunk_describe(c ? &c->bits : NULL,
-					      f->init_private, pg, cend, eb);
+					      f->init_private, pg, cend,
+					      c && c->giga && !c->giga->broken,
+					      c && tdxgmem_giga_mappable(f, idx, c),
+					      eb);
 		if (next != cend) {
 			pg = next;
 			break;

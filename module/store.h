@@ -33,8 +33,11 @@ struct pid;
  *         others' refcounts are 0) and it is freed as a whole; false once
  *         split_page() gave each page its own.
  *
- * nr_populated == 0 implies !contig, !block, @base == NULL and @pages ==
- * NULL.
+ * @giga:  if @bits.contig: the 1 GiB range @base lies in, if it came
+ *         from one (see giga.h); NULL otherwise.
+ *
+ * nr_populated == 0 implies !contig, !block, @base == NULL, @pages ==
+ * NULL and @giga == NULL.
  */
 struct tdxgmem_chunk {
 	struct tdxgmem_chunk_bits bits;
@@ -42,6 +45,7 @@ struct tdxgmem_chunk {
 	struct page **pages;
 	unsigned long clean_gen;
 	bool block;
+	struct tdxgmem_giga *giga;
 };
 
 /**
@@ -50,13 +54,16 @@ struct tdxgmem_chunk {
  * @size:         size in bytes, fixed.
  * @nr_pages:     size in pages.
  * @flags:        TDXGMEM_F_* from create.
- * @huge:         try 2 MiB blocks (huge_page_size_log2 0 or 21).
+ * @huge:         try 2 MiB blocks (huge_page_size_log2 0, 21 or 30).
+ * @giga:         try 1 GiB ranges first (huge_page_size_log2 30).
  * @init_private: pages start private (no TDXGMEM_F_INIT_SHARED).
  * @nid:          preferred node, or NUMA_NO_NODE.
  * @memcg:        memcg of the creator; allocations are charged to it.
  * @lock:         protects @chunks and every chunk's state.
  * @chunks:       struct tdxgmem_chunk by chunk index; absent = untouched.
  * @nr_populated: pages this file holds.
+ * @state_gen:    bumped under @lock by every change of a chunk's state
+ *                (what struct tdxgmem_giga caches is checked against it).
  * @bindings:     struct tdxgmem_binding of consumers; changed with the
  *                invalidate lock held for write, read with it held.
  * @ref:          one for the open file, one per binding (a binding may
@@ -80,12 +87,14 @@ struct tdxgmem_file {
 	pgoff_t nr_pages;
 	u64 flags;
 	bool huge;
+	bool giga;
 	bool init_private;
 	int nid;
 	struct mem_cgroup *memcg;
 	struct mutex lock;	/* see store.c for the lock order */
 	struct xarray chunks;
 	unsigned long nr_populated;
+	u64 state_gen;
 	struct list_head bindings;
 	struct kref ref;
 	u64 id;
@@ -104,7 +113,7 @@ int tdxgmem_store_shared_pfn(struct tdxgmem_file *f, pgoff_t index,
 			     unsigned long *pfn);
 int tdxgmem_store_punch(struct tdxgmem_file *f, pgoff_t start, pgoff_t end);
 int tdxgmem_store_get_pfn(struct tdxgmem_file *f, pgoff_t index, bool alloc,
-			  unsigned long *pfn, bool *huge_ok);
+			  unsigned long *pfn, int *order);
 int tdxgmem_store_convert_prepare(struct tdxgmem_file *f, pgoff_t start,
 				  pgoff_t end, bool private, bool check_pins,
 				  pgoff_t *bad, unsigned long *nr);

@@ -46,6 +46,8 @@ struct tdxgmem_stats {
 	atomic64_t poison_scans;	/* whole-chunk scans for 2 MiB answers */
 	atomic64_t block_frees;		/* chunks freed as one 2 MiB block */
 	atomic64_t block_splits;	/* 2 MiB blocks split into 4 KiB pages */
+	atomic64_t giga_allocs;		/* 1 GiB allocations that succeeded */
+	atomic64_t giga_fallbacks;	/* 1 GiB wanted, 2 MiB chunks given */
 };
 
 extern struct tdxgmem_stats tdxgmem_stats;

@@ -290,10 +290,28 @@ TEST_F(create, size_log2)
 		close(fd);
 	}
 	for (int l = 1; l < 256; l++) {
-		if (l == 12 || l == 21)
+		if (l == 12 || l == 21 || l == 30)
 			continue;
 		EXPECT_EQ(-EINVAL, tdxgmem_create(self->dev, SZ_2M, 0, l));
 	}
+}
+
+/* 30 where the kernel can give 1 GiB ranges, else -EOPNOTSUPP. */
+TEST_F(create, size_log2_giga)
+{
+	struct tdxgmem_caps caps = {};
+	int fd;
+
+	ASSERT_EQ(0, xioctl(self->dev, TDXGMEM_GET_CAPS, &caps));
+	fd = tdxgmem_create(self->dev, SZ_2M, 0, 30);
+	if (!(caps.page_sizes & (1ULL << 30))) {
+		EXPECT_EQ(-EOPNOTSUPP, fd);
+		return;
+	}
+	ASSERT_LE(0, fd);
+	close(fd);
+	/* Bad flags still win: -EINVAL. */
+	EXPECT_EQ(-EINVAL, tdxgmem_create(self->dev, SZ_2M, 1ULL << 5, 30));
 }
 
 TEST_F(create, numa_node)

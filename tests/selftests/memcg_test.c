@@ -59,6 +59,38 @@ FIXTURE_TEARDOWN(memcg)
 	rmdir(CG);
 }
 
+/*
+ * A 1 GiB range cannot be charged to a memcg: a file of a memcg other than
+ * the root gets 2 MiB chunks instead, counted as a fallback, and charged.
+ */
+TEST_F(memcg, giga_falls_back_in_memcg)
+{
+	long long ga, gf, ca, before;
+	struct tdxgmem_caps caps = {};
+	int dev = tdxgmem_open_dev(), fd;
+
+	ASSERT_LE(0, dev);
+	ASSERT_EQ(0, xioctl(dev, TDXGMEM_GET_CAPS, &caps));
+	close(dev);
+	if (!(caps.page_sizes & (1ULL << 30)))
+		SKIP(return, "no 1 GiB backing on this kernel");
+	ASSERT_EQ(0, enter("/tdxgmem-test"));
+	fd = newfile(SZ_1G, 0, 30);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, enter(""));
+	before = read_ll(CG "/memory.current");
+	ga = tdxgmem_stat("giga_allocs");
+	gf = tdxgmem_stat("giga_fallbacks");
+	ca = tdxgmem_stat("chunk_allocs");
+	ASSERT_EQ(0, xfallocate(fd, FALLOC_FL_KEEP_SIZE, 0, SZ_1G));
+	EXPECT_EQ(ga, tdxgmem_stat("giga_allocs"));
+	EXPECT_EQ(gf + 1, tdxgmem_stat("giga_fallbacks"));
+	EXPECT_EQ(ca + 512, tdxgmem_stat("chunk_allocs"));
+	EXPECT_LE(before + (long long)SZ_1G, read_ll(CG "/memory.current"));
+	close(fd);
+	EXPECT_GT(before + (1LL << 20), read_ll(CG "/memory.current"));
+}
+
 /* Created inside the memcg, populated from outside: charged inside. */
 TEST_F(memcg, charged_to_creator)
 {

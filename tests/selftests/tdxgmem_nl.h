@@ -36,6 +36,8 @@ static const char *const nl_stat_names[TDXGMEM_STAT_MAX + 1] = {
 	[TDXGMEM_STAT_POISON_SCANS] = "poison_scans",
 	[TDXGMEM_STAT_BLOCK_FREES] = "block_frees",
 	[TDXGMEM_STAT_BLOCK_SPLITS] = "block_splits",
+	[TDXGMEM_STAT_GIGA_ALLOCS] = "giga_allocs",
+	[TDXGMEM_STAT_GIGA_FALLBACKS] = "giga_fallbacks",
 };
 
 struct nl_stats {

@@ -71,31 +71,57 @@ TEST(max_order)
 	struct tdxgmem_geom g = { .pgoff = 0, .npages = 2048, .base_gfn = 4096 };
 
 	for (u64 i = 0; i < 2048; i += 97)
-		CHECK_EQ(tdxgmem_max_order(&g, i, true), 9);
-	CHECK_EQ(tdxgmem_max_order(&g, 5, false), 0);
+		CHECK_EQ(tdxgmem_max_order(&g, i, 9), 9);
+	CHECK_EQ(tdxgmem_max_order(&g, 5, 0), 0);
 	/* Misaligned mod 512: works, but order 0. */
 	g.base_gfn = 4097;
-	CHECK_EQ(tdxgmem_max_order(&g, 5, true), 0);
+	CHECK_EQ(tdxgmem_max_order(&g, 5, 9), 0);
 	/* Congruent but shifted: gfn 512+1 maps pgoff 1024+1. */
 	g = (struct tdxgmem_geom){ .pgoff = 1024, .npages = 1024, .base_gfn = 512 };
-	CHECK_EQ(tdxgmem_max_order(&g, 1030, true), 9);
+	CHECK_EQ(tdxgmem_max_order(&g, 1030, 9), 9);
 	/* The chunk sticks out of the binding at either end. */
 	g = (struct tdxgmem_geom){ .pgoff = 1, .npages = 1534, .base_gfn = 1 };
-	CHECK_EQ(tdxgmem_max_order(&g, 5, true), 0);
-	CHECK_EQ(tdxgmem_max_order(&g, 600, true), 9);
-	CHECK_EQ(tdxgmem_max_order(&g, 1030, true), 0);
+	CHECK_EQ(tdxgmem_max_order(&g, 5, 9), 0);
+	CHECK_EQ(tdxgmem_max_order(&g, 600, 9), 9);
+	CHECK_EQ(tdxgmem_max_order(&g, 1030, 9), 0);
 	/* Huge gfns do not overflow the congruence test. */
 	g = (struct tdxgmem_geom){ .pgoff = 512, .npages = 512, .base_gfn = U64_MAX_ - 511 };
-	CHECK_EQ(tdxgmem_max_order(&g, 700, true), 9);
+	CHECK_EQ(tdxgmem_max_order(&g, 700, 9), 9);
+}
+
+TEST(max_order_giga)
+{
+	const u64 gib = 1ULL << 18;
+	struct tdxgmem_geom g = { .pgoff = 0, .npages = 2 * gib, .base_gfn = 4 * gib };
+
+	CHECK_EQ(tdxgmem_max_order(&g, 5, 18), 18);
+	CHECK_EQ(tdxgmem_max_order(&g, gib + 7, 18), 18);
+	/* What the backing allows caps the answer. */
+	CHECK_EQ(tdxgmem_max_order(&g, 5, 9), 9);
+	CHECK_EQ(tdxgmem_max_order(&g, 5, 0), 0);
+	/* Congruent mod 512 only: the 2 MiB chunk still may. */
+	g.base_gfn = 4 * gib + 512;
+	CHECK_EQ(tdxgmem_max_order(&g, 5, 18), 9);
+	/* Congruent mod 2^18 but shifted in the file. */
+	g = (struct tdxgmem_geom){ .pgoff = gib, .npages = gib, .base_gfn = 3 * gib };
+	CHECK_EQ(tdxgmem_max_order(&g, gib + 1000, 18), 18);
+	/* The GiB sticks out of the binding by one chunk: 2 MiB only. */
+	g = (struct tdxgmem_geom){ .pgoff = 512, .npages = gib - 512, .base_gfn = 512 };
+	CHECK_EQ(tdxgmem_max_order(&g, 1000, 18), 9);
+	CHECK_EQ(tdxgmem_max_order(&g, gib - 1, 18), 9);
+	/* Huge gfns do not overflow. */
+	g = (struct tdxgmem_geom){ .pgoff = 0, .npages = gib, .base_gfn = U64_MAX_ - gib + 1 };
+	CHECK_EQ(tdxgmem_max_order(&g, 3, 18), 18);
 }
 
 int main(void)
 {
-	TAP_PLAN(5);
+	TAP_PLAN(6);
 	RUN(geom_check);
 	RUN(geom_overlap);
 	RUN(gfn_index);
 	RUN(clip);
 	RUN(max_order);
+	RUN(max_order_giga);
 	TAP_DONE();
 }

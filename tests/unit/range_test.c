@@ -171,7 +171,7 @@ TEST(chunk_orders)
 	CHECK(tdxgmem_chunk_bits_uniform(&b, true));
 	CHECK(!tdxgmem_chunk_bits_uniform(&b, false));
 	CHECK(!tdxgmem_chunk_huge_mappable(&b));
-	tdxgmem_chunk_page_info(&b, 3, false, &pi);
+	tdxgmem_chunk_page_info(&b, 3, 21, 0, &pi);
 	CHECK_EQ(pi.state, TDXGMEM_STATE_PRIVATE);
 	CHECK_EQ(pi.backing_log2, 0);
 	CHECK_EQ(pi.map_log2, 0);
@@ -180,7 +180,7 @@ TEST(chunk_orders)
 	full_contig(&b, true);
 	CHECK(tdxgmem_chunk_huge_mappable(&b));
 	CHECK(!tdxgmem_chunk_bits_uniform(&b, true));
-	tdxgmem_chunk_page_info(&b, 511, true, &pi);
+	tdxgmem_chunk_page_info(&b, 511, 21, 21, &pi);
 	CHECK_EQ(pi.state, TDXGMEM_STATE_PRIVATE | TDXGMEM_STATE_POPULATED);
 	CHECK_EQ(pi.backing_log2, 21);
 	CHECK_EQ(pi.map_log2, 21);
@@ -188,7 +188,7 @@ TEST(chunk_orders)
 	/* Contiguous, full, shared: backing 21, no mapping. */
 	full_contig(&b, false);
 	CHECK(!tdxgmem_chunk_huge_mappable(&b));
-	tdxgmem_chunk_page_info(&b, 0, false, &pi);
+	tdxgmem_chunk_page_info(&b, 0, 21, 0, &pi);
 	CHECK_EQ(pi.state, TDXGMEM_STATE_POPULATED);
 	CHECK_EQ(pi.backing_log2, 21);
 	CHECK_EQ(pi.map_log2, 0);
@@ -197,10 +197,10 @@ TEST(chunk_orders)
 	full_contig(&b, true);
 	tdxgmem_bits_assign(b.private, 100, 101, false);
 	CHECK(!tdxgmem_chunk_huge_mappable(&b));
-	tdxgmem_chunk_page_info(&b, 0, false, &pi);
+	tdxgmem_chunk_page_info(&b, 0, 21, 0, &pi);
 	CHECK_EQ(pi.map_log2, 12);
 	CHECK_EQ(pi.backing_log2, 21);
-	tdxgmem_chunk_page_info(&b, 100, false, &pi);
+	tdxgmem_chunk_page_info(&b, 100, 21, 0, &pi);
 	CHECK_EQ(pi.map_log2, 0);
 
 	/* A quarantined page: reported, never mappable, no 2M for the chunk. */
@@ -208,12 +208,12 @@ TEST(chunk_orders)
 	tdxgmem_bits_assign(b.quarantined, 7, 8, true);
 	b.nr_quarantined = 1;
 	CHECK(!tdxgmem_chunk_huge_mappable(&b));
-	tdxgmem_chunk_page_info(&b, 7, false, &pi);
+	tdxgmem_chunk_page_info(&b, 7, 21, 0, &pi);
 	CHECK_EQ(pi.state, TDXGMEM_STATE_PRIVATE | TDXGMEM_STATE_POPULATED |
 		 TDXGMEM_STATE_QUARANTINED);
 	CHECK_EQ(pi.map_log2, 0);
 	CHECK_EQ(pi.backing_log2, 21);
-	tdxgmem_chunk_page_info(&b, 8, false, &pi);
+	tdxgmem_chunk_page_info(&b, 8, 21, 0, &pi);
 	CHECK_EQ(pi.map_log2, 12);
 
 	/* A punched page breaks it too; the rest stays 2M-backed. */
@@ -221,10 +221,10 @@ TEST(chunk_orders)
 	tdxgmem_bits_assign(b.populated, 7, 8, false);
 	b.nr_populated--;
 	CHECK(!tdxgmem_chunk_huge_mappable(&b));
-	tdxgmem_chunk_page_info(&b, 7, false, &pi);
+	tdxgmem_chunk_page_info(&b, 7, 21, 0, &pi);
 	CHECK_EQ(pi.state, TDXGMEM_STATE_PRIVATE);
 	CHECK_EQ(pi.backing_log2, 0);
-	tdxgmem_chunk_page_info(&b, 8, false, &pi);
+	tdxgmem_chunk_page_info(&b, 8, 21, 0, &pi);
 	CHECK_EQ(pi.backing_log2, 21);
 	CHECK_EQ(pi.map_log2, 12);
 
@@ -232,7 +232,7 @@ TEST(chunk_orders)
 	full_contig(&b, true);
 	b.contig = false;
 	CHECK(!tdxgmem_chunk_huge_mappable(&b));
-	tdxgmem_chunk_page_info(&b, 0, false, &pi);
+	tdxgmem_chunk_page_info(&b, 0, 21, 0, &pi);
 	CHECK_EQ(pi.backing_log2, 12);
 	CHECK_EQ(pi.map_log2, 12);
 }
@@ -254,25 +254,25 @@ TEST(chunk_hwpoison)
 
 	/* Reported, never mappable, and no 2M for the rest of the chunk. */
 	CHECK(!tdxgmem_chunk_huge_mappable(&b));
-	tdxgmem_chunk_page_info(&b, 5, false, &pi);
+	tdxgmem_chunk_page_info(&b, 5, 21, 0, &pi);
 	CHECK_EQ(pi.state, TDXGMEM_STATE_PRIVATE | TDXGMEM_STATE_POPULATED |
 		 TDXGMEM_STATE_HWPOISON);
 	CHECK_EQ(pi.backing_log2, 21);
 	CHECK_EQ(pi.map_log2, 0);
-	tdxgmem_chunk_page_info(&b, 4, false, &pi);
+	tdxgmem_chunk_page_info(&b, 4, 21, 0, &pi);
 	CHECK_EQ(pi.state, TDXGMEM_STATE_PRIVATE | TDXGMEM_STATE_POPULATED);
 	CHECK_EQ(pi.map_log2, 12);
 
 	/* Shared and poisoned: still reported. */
 	tdxgmem_bits_assign(b.private, 5, 6, false);
-	tdxgmem_chunk_page_info(&b, 5, false, &pi);
+	tdxgmem_chunk_page_info(&b, 5, 21, 0, &pi);
 	CHECK_EQ(pi.state, TDXGMEM_STATE_POPULATED | TDXGMEM_STATE_HWPOISON);
 	CHECK_EQ(pi.map_log2, 0);
 
 	/* Poisoned and quarantined: both bits. */
 	tdxgmem_bits_assign(b.quarantined, 5, 6, true);
 	b.nr_quarantined = 1;
-	tdxgmem_chunk_page_info(&b, 5, false, &pi);
+	tdxgmem_chunk_page_info(&b, 5, 21, 0, &pi);
 	CHECK_EQ(pi.state, TDXGMEM_STATE_POPULATED | TDXGMEM_STATE_HWPOISON |
 		 TDXGMEM_STATE_QUARANTINED);
 
@@ -284,7 +284,7 @@ TEST(chunk_hwpoison)
 	CHECK_EQ(b.nr_populated, 511);
 	CHECK_EQ(b.nr_hwpoison, 0);
 	CHECK(!tdxgmem_bit_test(b.hwpoison, 5));
-	tdxgmem_chunk_page_info(&b, 5, false, &pi);
+	tdxgmem_chunk_page_info(&b, 5, 21, 0, &pi);
 	CHECK_EQ(pi.state, 0);
 	CHECK_EQ(pi.backing_log2, 0);
 	/* Unpopulating an empty page changes nothing. */
@@ -330,9 +330,9 @@ TEST(chunk_describe)
 	u64 next;
 
 	/* Absent chunks merge into one extent across chunk boundaries. */
-	next = tdxgmem_chunk_describe(NULL, true, 5, 512, &eb);
+	next = tdxgmem_chunk_describe(NULL, true, 5, 512, false, false, &eb);
 	CHECK_EQ(next, 512);
-	next = tdxgmem_chunk_describe(NULL, true, 512, 1024, &eb);
+	next = tdxgmem_chunk_describe(NULL, true, 512, 1024, false, false, &eb);
 	CHECK_EQ(next, 1024);
 	CHECK_EQ(eb.nr, 1);
 	CHECK_EQ(ext[0].offset, 5 * PG);
@@ -341,7 +341,7 @@ TEST(chunk_describe)
 
 	/* A present but untouched chunk says the same and merges too. */
 	tdxgmem_chunk_bits_init(&b, true);
-	next = tdxgmem_chunk_describe(&b, true, 1024, 1536, &eb);
+	next = tdxgmem_chunk_describe(&b, true, 1024, 1536, false, false, &eb);
 	CHECK_EQ(next, 1536);
 	CHECK_EQ(eb.nr, 1);
 	CHECK_EQ(ext[0].size, 1531 * PG);
@@ -351,7 +351,7 @@ TEST(chunk_describe)
 	tdxgmem_bits_assign(b.populated, 10, 20, false);
 	b.nr_populated -= 10;
 	eb.nr = 0;
-	next = tdxgmem_chunk_describe(&b, true, 1536, 2048, &eb);
+	next = tdxgmem_chunk_describe(&b, true, 1536, 2048, false, false, &eb);
 	CHECK_EQ(next, 2048);
 	CHECK_EQ(eb.nr, 3);
 	CHECK_EQ(ext[0].size, 10 * PG);
@@ -365,16 +365,16 @@ TEST(chunk_describe)
 	/* A full buffer stops at the first page it cannot describe. */
 	eb.nr = 0;
 	eb.cap = 2;
-	next = tdxgmem_chunk_describe(&b, true, 1536, 2048, &eb);
+	next = tdxgmem_chunk_describe(&b, true, 1536, 2048, false, false, &eb);
 	CHECK_EQ(next, 1556);
 	CHECK_EQ(eb.nr, 2);
 	/* And an absent chunk after a full buffer. */
-	next = tdxgmem_chunk_describe(NULL, false, 2048, 2560, &eb);
+	next = tdxgmem_chunk_describe(NULL, false, 2048, 2560, false, false, &eb);
 	CHECK_EQ(next, 2048);
 
 	/* Absent chunks as far as the largest file goes: one extent. */
 	eb.nr = 0;
-	next = tdxgmem_chunk_describe(NULL, false, 0, (1ULL << 51) - 1, &eb);
+	next = tdxgmem_chunk_describe(NULL, false, 0, (1ULL << 51) - 1, false, false, &eb);
 	CHECK_EQ(next, (1ULL << 51) - 1);
 	CHECK_EQ(eb.nr, 1);
 	CHECK_EQ(ext[0].size, (1ULL << 63) - PG);

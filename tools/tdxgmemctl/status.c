@@ -98,9 +98,10 @@ static void status_print(const struct status *s)
 	printf("tdxgmem %s (api %u), direct map backend: %s\n", s->version,
 	       s->api, s->dm_name);
 	flags_str(s->supported_flags, flags, sizeof(flags));
-	printf("create flags: %s; page sizes:%s%s; max file size %s\n", flags,
+	printf("create flags: %s; page sizes:%s%s%s; max file size %s\n", flags,
 	       s->page_sizes & (1ULL << 12) ? " 4 KiB" : "",
 	       s->page_sizes & (1ULL << 21) ? " 2 MiB" : "",
+	       s->page_sizes & (1ULL << 30) ? " 1 GiB" : "",
 	       fmt_size(s->max_file_size, a));
 	printf("parameters: max_file_size %s, mem_limit_pct %u (%s), directmap_resolve %s\n",
 	       s->p_max_file_size ? fmt_size(s->p_max_file_size, b) : "0 (no limit)",

@@ -44,7 +44,10 @@ enum tdxgmem_directmap_mode {
  * @api_version:     TDXGMEM_API_VERSION of the running module.
  * @directmap_mode:  enum tdxgmem_directmap_mode in force.
  * @supported_flags: TDXGMEM_F_* bits that TDXGMEM_CREATE accepts here.
- * @page_sizes:      bitmask of backing page sizes (1 << 12 | 1 << 21 | ...).
+ * @page_sizes:      bitmask of backing page sizes: 1 << 12 | 1 << 21, and
+ *                   1 << 30 where the kernel exports a contiguous-range
+ *                   allocator tdxgmem can use (alloc_contig_pages() or
+ *                   alloc_contig_range()).
  * @max_file_size:   largest size TDXGMEM_CREATE accepts, in bytes (at most
  *                   2^63 - 4 KiB, the largest page-aligned file offset).
  * @reserved:        zero.
@@ -65,7 +68,19 @@ struct tdxgmem_caps {
  * @size:                file size in bytes: non-zero multiple of the page
  *                       size, at most caps.max_file_size; fixed for life.
  * @flags:               TDXGMEM_F_* bits.
- * @huge_page_size_log2: backing chunk size: 0 (largest supported), 12 or 21.
+ * @huge_page_size_log2: backing size: 0 or 21, 2 MiB blocks where the
+ *                       buddy allocator has them, else 4 KiB pages; 12,
+ *                       4 KiB pages only; 30 (where caps.page_sizes has
+ *                       it), a whole GiB of the file that one fallocate()
+ *                       covers, or that a first fault finds empty, is
+ *                       backed by one naturally aligned 1 GiB range when
+ *                       the kernel can make one, else by 2 MiB blocks
+ *                       (counted: giga_fallbacks). 1 GiB ranges are not
+ *                       charged to a memory cgroup (the kernel offers no
+ *                       way to): a file created in a cgroup other than
+ *                       the root always falls back. 0 does not mean 30:
+ *                       a 1 GiB range may have to be emptied by migration
+ *                       first, which a file should ask for.
  * @pad:                 zero.
  * @numa_node:           node to allocate from, or -1 for any.
  * @reserved:            zero.
@@ -115,7 +130,8 @@ struct tdxgmem_caps {
  *
  * Errors: -EINVAL bad size/flags/size_log2/node or non-zero reserved,
  *         TDXGMEM_F_INIT_SHARED without TDXGMEM_F_MMAP;
- *         -EOPNOTSUPP a known flag this kernel cannot honour;
+ *         -EOPNOTSUPP a known flag this kernel cannot honour, or size_log2
+ *         30 where caps.page_sizes lacks it;
  *         -EMFILE/-ENFILE/-ENOMEM as for any new file.
  */
 struct tdxgmem_create {
@@ -196,8 +212,10 @@ struct tdxgmem_attributes {
  * @offset:       start in the file, bytes.
  * @size:         length, bytes.
  * @state:        TDXGMEM_STATE_* bits.
- * @backing_log2: log2 of the backing chunk size (12, 21); 0 if unpopulated.
- * @map_log2:     largest mapping a consumer may use now (12, 21); 0 if none.
+ * @backing_log2: log2 of the backing: 30 (one 1 GiB range, whole), 21 (a
+ *                2 MiB block), 12; 0 if unpopulated.
+ * @map_log2:     largest mapping a consumer may use now (30, 21, 12); 0 if
+ *                none.
  * @pad:          zero.
  * @reserved:     zero.
  */

@@ -191,6 +191,12 @@ enum tdxgmem_param_a {
  * @TDXGMEM_STAT_BLOCK_SPLITS: 2 MiB blocks split into 4 KiB pages: before
  *	a user mapping or pin of one of their pages, a partial punch, or a
  *	free that keeps quarantined or poisoned pages back.
+ * @TDXGMEM_STAT_GIGA_ALLOCS: 1 GiB ranges allocated (files created with
+ *	huge_page_size_log2 30); each backs 512 chunks, not counted in
+ *	@TDXGMEM_STAT_CHUNK_ALLOCS.
+ * @TDXGMEM_STAT_GIGA_FALLBACKS: 1 GiB wanted, 2 MiB chunks given: no free
+ *	1 GiB range could be made, mem_limit_pct, or the file is charged to a
+ *	memory cgroup other than the root (a contiguous range cannot be).
  * @__TDXGMEM_STAT_MAX: internal.
  * @TDXGMEM_STAT_MAX: highest counter.
  */
@@ -218,6 +224,8 @@ enum tdxgmem_stat {
 	TDXGMEM_STAT_POISON_SCANS,
 	TDXGMEM_STAT_BLOCK_FREES,
 	TDXGMEM_STAT_BLOCK_SPLITS,
+	TDXGMEM_STAT_GIGA_ALLOCS,
+	TDXGMEM_STAT_GIGA_FALLBACKS,
 
 	__TDXGMEM_STAT_MAX,
 	TDXGMEM_STAT_MAX = __TDXGMEM_STAT_MAX - 1
