@@ -38,6 +38,7 @@ const struct tdxgmem_stat_desc tdxgmem_stat_descs[] = {
 	TDXGMEM_STAT(block_splits, TDXGMEM_STAT_BLOCK_SPLITS),
 	TDXGMEM_STAT(giga_allocs, TDXGMEM_STAT_GIGA_ALLOCS),
 	TDXGMEM_STAT(giga_fallbacks, TDXGMEM_STAT_GIGA_FALLBACKS),
+	TDXGMEM_STAT(giga_frees, TDXGMEM_STAT_GIGA_FREES),
 };
 
 /* Every counter of struct tdxgmem_stats has a name and an attribute. */

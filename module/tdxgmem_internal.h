@@ -48,6 +48,7 @@ struct tdxgmem_stats {
 	atomic64_t block_splits;	/* 2 MiB blocks split into 4 KiB pages */
 	atomic64_t giga_allocs;		/* 1 GiB allocations that succeeded */
 	atomic64_t giga_fallbacks;	/* 1 GiB wanted, 2 MiB chunks given */
+	atomic64_t giga_frees;		/* 1 GiB ranges freed in one call */
 };
 
 extern struct tdxgmem_stats tdxgmem_stats;

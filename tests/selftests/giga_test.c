@@ -20,7 +20,7 @@
 
 struct snap {
 	long long pages, giga_allocs, giga_fallbacks, chunk_allocs, fallbacks;
-	long long frees, poison_scans;
+	long long frees, poison_scans, giga_frees;
 };
 
 static void snap(struct snap *s)
@@ -32,6 +32,7 @@ static void snap(struct snap *s)
 	s->fallbacks = tdxgmem_stat("fallbacks");
 	s->frees = tdxgmem_stat("frees");
 	s->poison_scans = tdxgmem_stat("poison_scans");
+	s->giga_frees = tdxgmem_stat("giga_frees");
 }
 
 static int have_giga(void)
@@ -120,6 +121,40 @@ TEST_F(giga, one_range_per_gib)
 	snap(&c);
 	EXPECT_EQ(a.pages, c.pages);
 	EXPECT_EQ(GIB_PAGES, c.frees - b.frees);
+	/* In one call to the allocator. */
+	EXPECT_EQ(1, c.giga_frees - b.giga_frees);
+}
+
+/* A punch of the whole GiB frees the range whole; it can come back. */
+TEST_F(giga, punch_whole_gib)
+{
+	struct snap a, b;
+	int fd = newfile(2 * SZ_1G, 0, 30);
+
+	ASSERT_LE(0, fd);
+	POPULATE_GIB_OR_SKIP(fd, SZ_1G);
+	snap(&a);
+	/* Not the whole GiB: no range is freed. */
+	ASSERT_EQ(0, xfallocate(fd, PUNCH, SZ_1G + SZ_2M, SZ_1G));
+	snap(&b);
+	EXPECT_EQ(0, b.giga_frees - a.giga_frees);
+	EXPECT_EQ(GIB_PAGES - 512, b.frees - a.frees);
+	close(fd);
+
+	fd = newfile(2 * SZ_1G, 0, 30);
+	ASSERT_LE(0, fd);
+	POPULATE_GIB_OR_SKIP(fd, SZ_1G);
+	snap(&a);
+	ASSERT_EQ(0, xfallocate(fd, PUNCH, 0, 2 * SZ_1G));
+	snap(&b);
+	EXPECT_EQ(1, b.giga_frees - a.giga_frees);
+	EXPECT_EQ(GIB_PAGES, b.frees - a.frees);
+	EXPECT_EQ(-(long long)GIB_PAGES, b.pages - a.pages);
+	EXPECT_EQ(0, extent_at(fd, SZ_1G, SZ_1G).backing_log2);
+	/* Empty again: a new range. */
+	POPULATE_GIB_OR_SKIP(fd, SZ_1G);
+	EXPECT_EQ(30, extent_at(fd, SZ_1G, SZ_1G).backing_log2);
+	close(fd);
 }
 
 /* Only what a call covers whole gets a 1 GiB range; no fallback counted. */
@@ -195,6 +230,7 @@ TEST_F(giga, punch_breaks_range)
 	ASSERT_EQ(0, xfallocate(fd, PUNCH, 100 * SZ_2M, SZ_2M));
 	snap(&b);
 	EXPECT_EQ(512, b.frees - a.frees);
+	EXPECT_EQ(0, b.giga_frees - a.giga_frees);
 	EXPECT_EQ(-512, b.pages - a.pages);
 	ASSERT_EQ(0, tdxgmem_query(fd, 0, SZ_1G, ext, 4, &nr, NULL));
 	ASSERT_EQ(3, nr);

@@ -510,6 +510,44 @@ TEST(close_splits_poisoned_block)
 	EXPECT_TRUE(tdxgmem_no_leaks());
 }
 
+/*
+ * A poisoned page in a 1 GiB range: the GiB may no longer be mapped
+ * whole, its other chunks still may at 2 MiB; the range is still freed
+ * in one call, the allocator keeping the poisoned page back.
+ */
+TEST(giga_poison_lowers_to_chunks)
+{
+	const unsigned long long pg = 300 * PAGES_2M + 7;
+	unsigned long long pfn;
+	long long gf0, f0;
+	int fd;
+
+	POISON_OR_SKIP();
+	KVMSIM_OR_SKIP();
+	fd = newfile(SZ_1G, 0, 30);
+	if (fd == -EOPNOTSUPP)
+		SKIP(return, "no 1 GiB backing on this kernel");
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, xfallocate(fd, FALLOC_FL_KEEP_SIZE, 0, SZ_1G));
+	if (page_map_log2(fd, 0) != 30) {
+		close(fd);
+		SKIP(return, "no free 1 GiB range in this VM");
+	}
+	pfn = private_pfn(fd, pg);
+	ASSERT_NE(0, pfn);
+	POISON(pfn);
+	EXPECT_EQ(S_PRIV_POP | S_POISON, page_state(fd, pg));
+	EXPECT_EQ(21, page_map_log2(fd, 0));
+	EXPECT_EQ(12, page_map_log2(fd, pg + 1));
+	EXPECT_EQ(21, page_map_log2(fd, pg + PAGES_2M));
+	gf0 = tdxgmem_stat("giga_frees");
+	f0 = tdxgmem_stat("frees");
+	close(fd);
+	EXPECT_EQ(gf0 + 1, tdxgmem_stat("giga_frees"));
+	EXPECT_EQ(f0 + (long long)(SZ_1G / SZ_4K), tdxgmem_stat("frees"));
+	EXPECT_TRUE(tdxgmem_no_leaks());
+}
+
 TEST(punch_then_reallocate)
 {
 	long long h0 = tdxgmem_stat("hwpoison");

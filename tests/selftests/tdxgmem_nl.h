@@ -38,6 +38,7 @@ static const char *const nl_stat_names[TDXGMEM_STAT_MAX + 1] = {
 	[TDXGMEM_STAT_BLOCK_SPLITS] = "block_splits",
 	[TDXGMEM_STAT_GIGA_ALLOCS] = "giga_allocs",
 	[TDXGMEM_STAT_GIGA_FALLBACKS] = "giga_fallbacks",
+	[TDXGMEM_STAT_GIGA_FREES] = "giga_frees",
 };
 
 struct nl_stats {

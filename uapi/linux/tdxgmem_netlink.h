@@ -197,6 +197,9 @@ enum tdxgmem_param_a {
  * @TDXGMEM_STAT_GIGA_FALLBACKS: 1 GiB wanted, 2 MiB chunks given: no free
  *	1 GiB range could be made, mem_limit_pct, or the file is charged to a
  *	memory cgroup other than the root (a contiguous range cannot be).
+ * @TDXGMEM_STAT_GIGA_FREES: 1 GiB ranges freed whole, in one call to the
+ *	allocator (never punched in part, nothing quarantined); their pages
+ *	are also counted in @TDXGMEM_STAT_FREES.
  * @__TDXGMEM_STAT_MAX: internal.
  * @TDXGMEM_STAT_MAX: highest counter.
  */
@@ -226,6 +229,7 @@ enum tdxgmem_stat {
 	TDXGMEM_STAT_BLOCK_SPLITS,
 	TDXGMEM_STAT_GIGA_ALLOCS,
 	TDXGMEM_STAT_GIGA_FALLBACKS,
+	TDXGMEM_STAT_GIGA_FREES,
 
 	__TDXGMEM_STAT_MAX,
 	TDXGMEM_STAT_MAX = __TDXGMEM_STAT_MAX - 1
