@@ -25,7 +25,7 @@ struct peer {
 	const char *create_op;	/* names for error messages */
 	const char *populate_op;
 	int is_tdxgmem;
-	int huge_log2;		/* tdxgmem only */
+	int huge_log2;		/* tdxgmem and hugetlb: page size, log2 */
 
 	/* Untimed, once per run; return 0 or -errno and set @why. */
 	int (*prepare)(struct peer *p, size_t size);

@@ -43,7 +43,11 @@ struct kvm_create_guest_memfd {
 #endif
 
 #define NR_HUGEPAGES	"/proc/sys/vm/nr_hugepages"
+#define NR_GIGAPAGES	"/sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages"
 #define SZ_2M		(2UL << 20)
+#ifndef MFD_HUGE_1GB
+#define MFD_HUGE_1GB	(30U << 26)
+#endif
 
 static int why(struct peer *p, const char *what, int err)
 {
@@ -122,24 +126,31 @@ static int shmem_create(struct peer *p, size_t size)
 	return sized_fd(fd, size);
 }
 
-/* hugetlbfs memfd from a pool reserved beforehand */
+/* hugetlbfs memfd from a pool reserved beforehand (2 MiB or 1 GiB pages) */
+
+static const char *huge_pool(const struct peer *p)
+{
+	return p->huge_log2 == 30 ? NR_GIGAPAGES : NR_HUGEPAGES;
+}
 
 static int huge_prepare(struct peer *p, size_t size)
 {
+	const char *pool = huge_pool(p);
 	long want, got;
 
-	p->saved = read_long(NR_HUGEPAGES);
+	p->saved = read_long(pool);
 	if (p->saved < 0)
-		return why(p, NR_HUGEPAGES, errno ? errno : EIO);
-	want = p->saved + size / SZ_2M;
-	if (write_long(NR_HUGEPAGES, want))
-		return why(p, "write " NR_HUGEPAGES, errno);
-	got = read_long(NR_HUGEPAGES);
-	printf("# %s: nr_hugepages %ld -> %ld (wanted %ld)\n",
-	       p->name, p->saved, got, want);
+		return why(p, pool, errno ? errno : EIO);
+	want = p->saved + (long)(size >> p->huge_log2);
+	if (write_long(pool, want))
+		return why(p, "write nr_hugepages", errno);
+	got = read_long(pool);
+	printf("# %s: %s %ld -> %ld (wanted %ld)\n",
+	       p->name, pool, p->saved, got, want);
 	if (got < want) {
-		snprintf(p->why, WHY_LEN, "pool got %ld of %ld 2 MiB pages",
-			 got - p->saved, want - p->saved);
+		snprintf(p->why, WHY_LEN, "pool got %ld of %ld %s pages",
+			 got - p->saved, want - p->saved,
+			 p->huge_log2 == 30 ? "1 GiB" : "2 MiB");
 		return -ENOMEM;
 	}
 	return 0;
@@ -148,15 +159,15 @@ static int huge_prepare(struct peer *p, size_t size)
 static void huge_finish(struct peer *p)
 {
 	if (p->saved >= 0)
-		write_long(NR_HUGEPAGES, p->saved);
+		write_long(huge_pool(p), p->saved);
 }
 
 static int huge_create(struct peer *p, size_t size)
 {
 	int fd = memfd_create("bench-hugetlb",
-			      MFD_CLOEXEC | MFD_HUGETLB | MFD_HUGE_2MB);
+			      MFD_CLOEXEC | MFD_HUGETLB |
+			      (p->huge_log2 == 30 ? MFD_HUGE_1GB : MFD_HUGE_2MB));
 
-	(void)p;
 	return sized_fd(fd, size);
 }
 
@@ -278,6 +289,7 @@ static int gmem_create(struct peer *p, size_t size)
 struct peer peers[] = {
 	TDX("tdxgmem-2M", 21),
 	TDX("tdxgmem-4K", 12),
+	TDX("tdxgmem-1G", 30),
 	{
 		.name = "shmem-memfd",
 		.create_op = "memfd_create", .populate_op = "fallocate",
@@ -295,12 +307,23 @@ struct peer peers[] = {
 		.populate = secret_populate, .teardown = secret_teardown,
 	},
 	{
-		.name = "hugetlb-memfd",
+		.name = "hugetlb-memfd", .huge_log2 = 21,
 		.create_op = "memfd_create(MFD_HUGETLB)",
 		.populate_op = "fallocate",
 		.method = "memfd_create(MFD_HUGETLB|MFD_HUGE_2MB) + ftruncate + "
 			  "fallocate(KEEP_SIZE) from a pool reserved untimed; "
 			  "teardown close",
+		.prepare = huge_prepare, .create = huge_create,
+		.populate = falloc_keep, .teardown = close_fd,
+		.finish = huge_finish,
+	},
+	{
+		.name = "hugetlb-1G", .huge_log2 = 30,
+		.create_op = "memfd_create(MFD_HUGETLB)",
+		.populate_op = "fallocate",
+		.method = "memfd_create(MFD_HUGETLB|MFD_HUGE_1GB) + ftruncate + "
+			  "fallocate(KEEP_SIZE) from a pool of 1 GiB pages "
+			  "reserved untimed; teardown close",
 		.prepare = huge_prepare, .create = huge_create,
 		.populate = falloc_keep, .teardown = close_fd,
 		.finish = huge_finish,

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * populate: time populating and tearing down N GiB of guest memory with
- * tdxgmem (2 MiB and 4 KiB backing) and with its peers: shmem memfd,
- * memfd_secret, hugetlbfs memfd and upstream guest_memfd.
+ * tdxgmem (2 MiB, 4 KiB and 1 GiB backing) and with its peers: shmem
+ * memfd, memfd_secret, hugetlbfs memfd (2 MiB and 1 GiB pages) and
+ * upstream guest_memfd.
  *
  *   populate [--gib N] [--reps R] [--budget SECS] [--only NAME[,NAME...]]
  *
@@ -197,10 +198,14 @@ static void ratio(FILE *f, double v, double ref)
 
 static void tdx_columns(FILE *f, const struct peer *p)
 {
-	long long chunks = stats_get(&p->delta, "chunk_allocs");
+	/* A 1 GiB range counts once, as a 2 MiB block does. */
+	long long chunks = stats_get(&p->delta, "chunk_allocs") +
+			   stats_get(&p->delta, "giga_allocs");
 	long long pages = stats_get(&p->delta, "page_allocs");
-	long long fb = stats_get(&p->delta, "fallbacks");
-	long long blocks = stats_get(&p->td_delta, "block_frees");
+	long long fb = stats_get(&p->delta, "fallbacks") +
+		       stats_get(&p->delta, "giga_fallbacks");
+	long long blocks = stats_get(&p->td_delta, "block_frees") +
+			   stats_get(&p->td_delta, "giga_frees");
 
 	if (!p->is_tdxgmem || !p->delta.n) {
 		fprintf(f, " %11s %9s %11s", "-", "-", "-");
