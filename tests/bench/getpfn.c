@@ -10,6 +10,10 @@
  *              failure has been counted on its node since the last scan
  *   2M-rescan  the same with debugfs poison_scan_always: every answer scans
  *              the 512 pages, as every 2M answer did before the skip
+ *   1G         a page of a GiB one 1 GiB range backs (huge_page_size_log2
+ *              30), all private: the answer vouches for the whole GiB,
+ *              which is looked at again only after the file's state or the
+ *              node's memory-failure count changed
  *
  *   getpfn [--reps R] [--loops L]
  *
@@ -38,6 +42,8 @@
 #define SZ_2M		(2ULL << 20)
 #define PAGES_2M	512ULL
 #define GFN0		0x100000ULL
+#define GFN1		0x140000ULL	/* 1 GiB aligned */
+#define SZ_1G		(1ULL << 30)
 #define SCAN_ALWAYS	"/sys/kernel/debug/tdxgmem/poison_scan_always"
 
 static int opt_reps = 7, opt_loops = 20000;
@@ -56,7 +62,9 @@ static struct row rows[] = {
 	{ .name = "4K", .gfn = GFN0 + PAGES_2M + 9 },
 	{ .name = "2M", .gfn = GFN0 + 9 },
 	{ .name = "2M-rescan", .gfn = GFN0 + 9, .rescan = 1 },
+	{ .name = "1G", .gfn = GFN1 + 9 },
 };
+static char why_1g[WHY_LEN];
 
 #define NR_ROWS	(int)(sizeof(rows) / sizeof(rows[0]))
 
@@ -92,6 +100,22 @@ static int setup(int *vm, char *why)
 		return -1;
 	}
 	return fd;
+}
+
+/* A private GiB with 1 GiB backing bound at GFN1; why_1g says if not. */
+static void setup_1g(int vm)
+{
+	struct tdxgmem_create c = { .size = SZ_1G, .huge_page_size_log2 = 30,
+				    .numa_node = -1 };
+	struct kvmsim_bind b = { .npages = SZ_1G / SZ_4K, .base_gfn = GFN1 };
+	int dev = open("/dev/tdxgmem", O_RDWR | O_CLOEXEC);
+
+	b.fd = dev < 0 ? -1 : ioctl(dev, TDXGMEM_CREATE, &c);
+	if (b.fd < 0 || fallocate(b.fd, FALLOC_FL_KEEP_SIZE, 0, c.size) ||
+	    ioctl(vm, KVMSIM_BIND, &b))
+		snprintf(why_1g, WHY_LEN, "1 GiB file: %s", strerror(errno));
+	if (dev >= 0)
+		close(dev);
 }
 
 /* One rep of @r; -errno. */
@@ -135,6 +159,8 @@ static void print_table(FILE *f, const char *why)
 		double lo, hi;
 
 		fprintf(f, "%-10s", r->name);
+		if (!why[0] && r->gfn == rows[NR_ROWS - 1].gfn && why_1g[0])
+			why = why_1g;
 		if (why[0] || !r->n) {
 			fprintf(f, " n/a (%s)\n", why[0] ? why : "no result");
 			continue;
@@ -170,7 +196,11 @@ int main(int argc, char **argv)
 	    opt_loops > 1000000)
 		goto usage;
 	fd = setup(&vm, why);
+	if (fd >= 0)
+		setup_1g(vm);
 	for (i = 0; fd >= 0 && i < NR_ROWS; i++) {
+		if (i == NR_ROWS - 1 && why_1g[0])
+			break;
 		for (j = 0; j <= opt_reps; j++) {
 			int e = rep(&rows[i], vm, !j);
 
