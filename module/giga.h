@@ -21,6 +21,9 @@ struct page;
  * @users:    chunks that point here; the last one to go frees this.
  * @broken:   a chunk of the range was freed or split off: the range is
  *            never mapped at 1 GiB again.
+ * @referenced: a page of the range was given a reference of its own (a
+ *            user mapping), which may outlive the file: the range is freed
+ *            page by page, each page when its last reference goes.
  * @seen_gen: 1 + the file's state_gen when @mappable was computed, 0 if
  *            never; any change of a chunk's state bumps state_gen.
  * @seen_mf:  the memory-failure generation of that computation.
@@ -32,6 +35,7 @@ struct tdxgmem_giga {
 	struct page *base;
 	unsigned int users;
 	bool broken;
+	bool referenced;
 	u64 seen_gen;
 	unsigned long seen_mf;
 	bool mappable;

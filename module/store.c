@@ -426,11 +426,14 @@ out:
 
 /*
  * Free the GiB of chunks [@idx, @idx + 512) as its one 1 GiB range, if
- * @idx starts an intact range, [@start, @end) covers it and no page of it
- * must be kept back (quarantined): the kernel frees a contiguous range in
- * batches (on 7.3), not as 262144 single frees. A poisoned page is kept
- * back by the allocator's own check, as in any order-0 free. The chunks
- * are left empty, not trimmed. Called with file.lock held.
+ * @idx starts an intact range, [@start, @end) covers it, no page of it
+ * must be kept back (quarantined) and none was ever given a reference
+ * that may outlive the file (a user mapping, then a pin or a pipe): the
+ * kernel frees a contiguous range in batches (on 7.3), not as 262144
+ * single frees, and 6.12's free_contig_range() warns about a page still
+ * in use. A poisoned page is kept back by the allocator's own check, as
+ * in any order-0 free. The chunks are left empty, not trimmed. Called
+ * with file.lock held.
  *
  * Return: true if the range was freed.
  */
@@ -443,7 +446,7 @@ static bool tdxgmem_giga_free_whole(struct tdxgmem_file *f, unsigned long idx,
 	struct tdxgmem_chunk *cc;
 	unsigned long k;
 
-	if (!g || g->broken || idx % TDXGMEM_GIGA_CHUNKS ||
+	if (!g || g->broken || g->referenced || idx % TDXGMEM_GIGA_CHUNKS ||
 	    tdxgmem_chunk_pgoff(idx) < start ||
 	    tdxgmem_chunk_pgoff(idx + TDXGMEM_GIGA_CHUNKS) > end)
 		return false;
@@ -778,7 +781,8 @@ static bool tdxgmem_giga_wanted(struct tdxgmem_file *f, unsigned long first)
  * active.
  *
  * Return: 1 if backed; 0 if not, counted as a fallback, nothing changed;
- * or the direct map's error (nothing of the GiB stays populated).
+ * or the direct map's error (nothing of the GiB stays populated but
+ * pages quarantined because their direct-map state is unknown).
  */
 static int tdxgmem_giga_fill(struct tdxgmem_file *f, unsigned long first,
 			     struct tdxgmem_dm_batch *b)
@@ -805,6 +809,8 @@ static int tdxgmem_giga_fill(struct tdxgmem_file *f, unsigned long first,
 	g->base = page;
 	for (k = 0; k < TDXGMEM_GIGA_CHUNKS; k++) {
 		c = xa_load(&f->chunks, first + k);
+		kfree(c->pages);	/* an empty chunk has none; be sure */
+		c->pages = NULL;
 		c->base = page + k * TDXGMEM_CHUNK_PAGES;
 		c->giga = g;
 		g->users++;
@@ -1073,6 +1079,8 @@ static struct page *tdxgmem_store_shared(struct tdxgmem_file *f,
 	page = tdxgmem_chunk_page(c, i);
 	if (get) {	/* the page may outlive the chunk: one of its own */
 		tdxgmem_chunk_split_block(c);
+		if (c->giga)
+			c->giga->referenced = true;
 		get_page(page);
 	}
 out:

@@ -10,6 +10,7 @@
  * skip and say so.
  */
 #include <sys/mman.h>
+#include <sys/uio.h>
 
 #include "kselftest_harness.h"
 #include "helpers.h"
@@ -87,7 +88,7 @@ FIXTURE_SETUP(giga)
 FIXTURE_TEARDOWN(giga) {}
 
 /* A whole GiB is one range: counted, reported, freed, all of it. */
-TEST_F(giga, one_range_per_gib)
+TEST_F_TIMEOUT(giga, one_range_per_gib, 600)
 {
 	struct tdxgmem_extent e;
 	struct snap a, b, c;
@@ -126,7 +127,7 @@ TEST_F(giga, one_range_per_gib)
 }
 
 /* A punch of the whole GiB frees the range whole; it can come back. */
-TEST_F(giga, punch_whole_gib)
+TEST_F_TIMEOUT(giga, punch_whole_gib, 600)
 {
 	struct snap a, b;
 	int fd = newfile(2 * SZ_1G, 0, 30);
@@ -158,7 +159,7 @@ TEST_F(giga, punch_whole_gib)
 }
 
 /* Only what a call covers whole gets a 1 GiB range; no fallback counted. */
-TEST_F(giga, partial_gib_is_chunks)
+TEST_F_TIMEOUT(giga, partial_gib_is_chunks, 600)
 {
 	struct snap a, b;
 	int fd = newfile(SZ_1G + SZ_2M, 0, 30);
@@ -186,7 +187,7 @@ TEST_F(giga, partial_gib_is_chunks)
  * A conversion inside the GiB lowers what may be mapped, not the backing;
  * converting back makes the GiB mappable whole again.
  */
-TEST_F(giga, convert_lowers_map_log2)
+TEST_F_TIMEOUT(giga, convert_lowers_map_log2, 600)
 {
 	const unsigned long long pg = GIB_PAGES / 2 + 3;
 	struct tdxgmem_extent ext[8];
@@ -217,7 +218,7 @@ TEST_F(giga, convert_lowers_map_log2)
 }
 
 /* A punch inside breaks the range for good: 2 MiB chunks from then on. */
-TEST_F(giga, punch_breaks_range)
+TEST_F_TIMEOUT(giga, punch_breaks_range, 600)
 {
 	struct tdxgmem_extent ext[4];
 	struct snap a, b;
@@ -253,7 +254,7 @@ TEST_F(giga, punch_breaks_range)
 }
 
 /* A user fault in an empty GiB of a shared file backs the whole GiB. */
-TEST_F(giga, fault_backs_gib)
+TEST_F_TIMEOUT(giga, fault_backs_gib, 600)
 {
 	struct snap a, b;
 	struct tdxgmem_extent e;
@@ -282,13 +283,46 @@ TEST_F(giga, fault_backs_gib)
 	munmap((void *)p, SZ_1G);
 	close(fd);
 	EXPECT_EQ(a.pages, tdxgmem_pages());
+	/* A mapped range is freed page by page: a page may outlive it. */
+	EXPECT_EQ(b.giga_frees, tdxgmem_stat("giga_frees"));
+}
+
+/* A page of the range in a pipe outlives the file, intact, no splat. */
+TEST_F_TIMEOUT(giga, page_in_pipe_outlives_file, 600)
+{
+	long long ga = tdxgmem_stat("giga_allocs");
+	char buf[4096] = {};
+	struct iovec iov;
+	int fd, pfd[2];
+	char *p;
+
+	fd = newfile(SZ_1G, TDXGMEM_F_MMAP | TDXGMEM_F_INIT_SHARED, 30);
+	ASSERT_LE(0, fd);
+	p = mmap(NULL, SZ_1G, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	p[5 * SZ_4K] = 0x5a;
+	if (tdxgmem_stat("giga_allocs") == ga) {
+		munmap(p, SZ_1G);
+		close(fd);
+		SKIP(return, "no free 1 GiB range in this VM");
+	}
+	ASSERT_EQ(0, pipe(pfd));
+	iov.iov_base = p + 5 * SZ_4K;
+	iov.iov_len = SZ_4K;
+	ASSERT_EQ(SZ_4K, vmsplice(pfd[1], &iov, 1, 0));
+	munmap(p, SZ_1G);
+	close(fd);
+	ASSERT_EQ(SZ_4K, read(pfd[0], buf, sizeof(buf)));
+	EXPECT_EQ(0x5a, buf[0]);
+	close(pfd[0]);
+	close(pfd[1]);
 }
 
 /*
  * NO_DIRECT_MAP: the GiB leaves and comes back as one run, so a 1 GiB
  * leaf of the direct map is never split.
  */
-TEST_F(giga, nodm_one_run)
+TEST_F_TIMEOUT(giga, nodm_one_run, 600)
 {
 	long long z0, r0, f0, s3, dm1g = meminfo_kb("DirectMap1G");
 	struct tdxgmem_caps caps = {};

@@ -515,7 +515,12 @@ TEST(close_splits_poisoned_block)
  * whole, its other chunks still may at 2 MiB; the range is still freed
  * in one call, the allocator keeping the poisoned page back.
  */
-TEST(giga_poison_lowers_to_chunks)
+/* Populating a GiB under TCG can take most of the default 30 s. */
+FIXTURE(gib) {};
+FIXTURE_SETUP(gib) {}
+FIXTURE_TEARDOWN(gib) {}
+
+TEST_F_TIMEOUT(gib, poison_lowers_to_chunks, 600)
 {
 	const unsigned long long pg = 300 * PAGES_2M + 7;
 	unsigned long long pfn;

@@ -63,7 +63,7 @@ FIXTURE_TEARDOWN(memcg)
  * A 1 GiB range cannot be charged to a memcg: a file of a memcg other than
  * the root gets 2 MiB chunks instead, counted as a fallback, and charged.
  */
-TEST_F(memcg, giga_falls_back_in_memcg)
+TEST_F_TIMEOUT(memcg, giga_falls_back_in_memcg, 600)
 {
 	long long ga, gf, ca, before;
 	struct tdxgmem_caps caps = {};
