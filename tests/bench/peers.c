@@ -286,6 +286,17 @@ static int gmem_create(struct peer *p, size_t size)
 	.finish = close_aux,						\
 }
 
+#define HUGETLB(n, log2, mfd) {						\
+	.name = n, .huge_log2 = log2,					\
+	.create_op = "memfd_create(MFD_HUGETLB)", .populate_op = "fallocate", \
+	.method = "memfd_create(MFD_HUGETLB|" mfd ") + ftruncate + "	\
+		  "fallocate(KEEP_SIZE) from a pool reserved untimed; "	\
+		  "teardown close",					\
+	.prepare = huge_prepare, .create = huge_create,			\
+	.populate = falloc_keep, .teardown = close_fd,			\
+	.finish = huge_finish,						\
+}
+
 struct peer peers[] = {
 	TDX("tdxgmem-2M", 21),
 	TDX("tdxgmem-4K", 12),
@@ -306,28 +317,8 @@ struct peer peers[] = {
 		.prepare = secret_prepare, .create = secret_create,
 		.populate = secret_populate, .teardown = secret_teardown,
 	},
-	{
-		.name = "hugetlb-memfd", .huge_log2 = 21,
-		.create_op = "memfd_create(MFD_HUGETLB)",
-		.populate_op = "fallocate",
-		.method = "memfd_create(MFD_HUGETLB|MFD_HUGE_2MB) + ftruncate + "
-			  "fallocate(KEEP_SIZE) from a pool reserved untimed; "
-			  "teardown close",
-		.prepare = huge_prepare, .create = huge_create,
-		.populate = falloc_keep, .teardown = close_fd,
-		.finish = huge_finish,
-	},
-	{
-		.name = "hugetlb-1G", .huge_log2 = 30,
-		.create_op = "memfd_create(MFD_HUGETLB)",
-		.populate_op = "fallocate",
-		.method = "memfd_create(MFD_HUGETLB|MFD_HUGE_1GB) + ftruncate + "
-			  "fallocate(KEEP_SIZE) from a pool of 1 GiB pages "
-			  "reserved untimed; teardown close",
-		.prepare = huge_prepare, .create = huge_create,
-		.populate = falloc_keep, .teardown = close_fd,
-		.finish = huge_finish,
-	},
+	HUGETLB("hugetlb-memfd", 21, "MFD_HUGE_2MB"),
+	HUGETLB("hugetlb-1G", 30, "MFD_HUGE_1GB"),
 	{
 		.name = "guest_memfd",
 		.create_op = "KVM_CREATE_GUEST_MEMFD",
