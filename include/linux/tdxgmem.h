@@ -64,7 +64,7 @@ enum tdxgmem_inval_reason {
  *	@end (gfns; @end exclusive) to smaller mappings that do not, keeping
  *	them mapped, and make faults that looked up a pfn before this call
  *	retry, on any gfn whose huge block reaches into the range, even if
- *	they complete while the split drops its locks (KVM: the 2 MiB-aligned
+ *	they complete while the split drops its locks (KVM: the 1 GiB-aligned
  *	hull of the range in an mmu_invalidate bracket): their max_order may
  *	no longer hold, and a huge mapping installed after the split would
  *	straddle the edge again. (Faults that start later block in tdxgmem
