@@ -588,6 +588,156 @@ static struct mem mem_now(const char *when)
 	return b;
 }
 
+/* TDXGMEM_GET_CAPS.page_sizes, or 0 if the device does not answer. */
+static unsigned long long caps_page_sizes(void)
+{
+	struct tdxgmem_caps caps = { 0 };
+	int dev = tdxgmem_open_dev();
+	long r = dev < 0 ? -errno : xioctl(dev, TDXGMEM_GET_CAPS, &caps);
+
+	if (dev >= 0)
+		close(dev);
+	if (r < 0)
+		printf("#   TDXGMEM_GET_CAPS: %s\n", strerror((int)-r));
+	return r < 0 ? 0 : caps.page_sizes;
+}
+
+/*
+ * The first extent of [off, off + size) of @fd whose backing is not
+ * 2^@log2, or -1 if all of it is (then *bad_log2 is left alone); -2 if
+ * the query fails.
+ */
+static long long backing_not(int fd, uint64_t off, uint64_t size,
+			     unsigned int log2, unsigned int *bad_log2)
+{
+	struct tdxgmem_extent ext[64];
+	unsigned long long next = off;
+	unsigned int nr, i;
+
+	while (next < off + size) {
+		if (tdxgmem_query(fd, next, off + size - next, ext, 64, &nr, &next) || !nr)
+			return -2;
+		for (i = 0; i < nr; i++)
+			if (ext[i].backing_log2 != log2) {
+				*bad_log2 = ext[i].backing_log2;
+				return ext[i].offset;
+			}
+	}
+	return -1;
+}
+
+/*
+ * 1 GiB chunks: a memslot of one whole, 1 GiB-aligned GiB at a 1 GiB
+ * offset of a tdxgmem file created with huge_page_size_log2 30, its host
+ * view 1 GiB aligned too. The guest's first touch of the empty GiB gets it
+ * one physically contiguous GiB, which KVM maps with one 1G entry (NPT
+ * allows 1G; the slot covers the GiB, all private). A 4 KiB conversion to
+ * shared in the middle then splits that entry as the split callback
+ * promises: 512 2M entries, the one holding the page 512 4K entries, the
+ * page's own dropped and faulted again shared; nothing else is unmapped
+ * (reading everything back faults nothing in) and the guest reads back
+ * all it wrote. Closing the file unmaps all of it and frees the GiB.
+ * Skipped (saying why) when GET_CAPS offers no 1 GiB chunks or the file
+ * got none (no free, aligned GiB in this kernel: QUERY's backing_log2,
+ * the giga_allocs/giga_fallbacks counters).
+ */
+TEST(mapping_sizes_1g)
+{
+	const uint64_t p = 0x3c3c000000000000ULL, q = 0x4d4d000000000000ULL;
+	const uint64_t page = DATA_GPA + SZ_1G / 2 + SZ_2M + 5 * SZ_4K;
+	long long files0, pages0, giga0, fallbacks0, at;
+	unsigned long long sizes = caps_page_sizes();
+	static char why[VMM_ERR_LEN];
+	char err[VMM_ERR_LEN];
+	struct counts c0, c1, c2, c3, c4;
+	unsigned int log2 = 0;
+	struct vmm_mem *m;
+	struct vmm *vm;
+	struct mem m0, m1;
+	int64_t ret;
+
+	if (backend != &vmm_mem_tdxgmem) {
+		skip_reason = "tdxgmem only";
+		return;
+	}
+	if (!(sizes & SZ_1G)) {
+		snprintf(why, sizeof(why), "GET_CAPS.page_sizes %#llx has no 1 GiB", sizes);
+		skip_reason = why;
+		return;
+	}
+	files0 = tdxgmem_stat("files");
+	pages0 = tdxgmem_stat("pages");
+	giga0 = tdxgmem_stat("giga_allocs");
+	fallbacks0 = tdxgmem_stat("giga_fallbacks");
+	m0 = mem_now("baseline");
+	vm = vmm_create(KVM_X86_SW_PROTECTED_VM, err, sizeof(err));
+	if (!vm) {
+		printf("#   VM: %s\n", err);
+		tap_cur_failed = 1;
+		return;
+	}
+	cur = vm;
+	m = vmm_mem_new_huge(vm, backend, 2 * SZ_1G, 30);
+	REQUIRE(m);
+	OK(vmm_mem_map(m, DATA_GPA, SZ_1G, SZ_1G));	/* the file's second GiB */
+	OK(vmm_start(vm));
+	c0 = counts(vm, "started");
+	REQUIRE(c0.k4 >= 0 && c0.m2 >= 0 && c0.g1 >= 0);
+	OK(guest_write(vm, DATA_GPA, SZ_1G, p, GUEST_F_TAG));
+	c1 = counts(vm, "the GiB written (private)");
+	printf("#   giga_allocs %lld -> %lld, giga_fallbacks %lld -> %lld\n", giga0,
+	       tdxgmem_stat("giga_allocs"), fallbacks0, tdxgmem_stat("giga_fallbacks"));
+	at = backing_not(m->fd, SZ_1G, SZ_1G, 30, &log2);
+	REQUIRE(at != -2);
+	if (at >= 0) {
+		snprintf(why, sizeof(why),
+			 "the file got no 1 GiB chunk (backing_log2 %u at offset %#llx; giga_fallbacks %lld -> %lld)",
+			 log2, (unsigned long long)at, fallbacks0,
+			 tdxgmem_stat("giga_fallbacks"));
+		skip_reason = why;
+		goto out;
+	}
+	CHECK_EQ(tdxgmem_stat("giga_allocs") - giga0, 1);
+	/* One 1G entry, nothing else. */
+	CHECK_EQ(c1.g1 - c0.g1, 1);
+	CHECK_EQ(c1.m2, c0.m2);
+	CHECK_EQ(c1.k4, c0.k4);
+
+	/* One page in the middle to shared, as the guest asks; it touches it. */
+	OK(guest_map_gpa(vm, page, 1, KVM_MAP_GPA_RANGE_DECRYPTED, &ret));
+	CHECK_EQ(ret, 0);
+	OK(guest_touch(vm, page, SZ_4K, true));
+	c2 = counts(vm, "4 KiB shared and touched");
+	CHECK_EQ(c2.g1, c1.g1 - 1);
+	CHECK_EQ(c2.m2, c1.m2 + SZ_1G / SZ_2M - 1);
+	CHECK_EQ(c2.k4, c1.k4 + SZ_2M / SZ_4K);
+	CHECK_EQ(verify(vm, page, SZ_4K, 0), 0);
+	CHECK(zero(vmm_mem_hva(vm, page), SZ_4K));
+	host_fill(vmm_mem_hva(vm, page), page, SZ_4K, q);
+	CHECK_EQ(verify(vm, page, SZ_4K, q), 0);
+	CHECK_EQ(verify(vm, DATA_GPA, page - DATA_GPA, p), 0);
+	CHECK_EQ(verify(vm, page + SZ_4K, DATA_GPA + SZ_1G - page - SZ_4K, p), 0);
+	c3 = counts(vm, "the GiB read back");
+	CHECK_EQ(c3.g1, c2.g1);
+	CHECK_EQ(c3.m2, c2.m2);
+	CHECK_EQ(c3.k4, c2.k4);
+
+	/* Freeing the file unmaps all of it and gives the GiB back. */
+	vmm_mem_close(m);
+	c4 = counts(vm, "file closed");
+	CHECK_EQ(c4.g1, c0.g1);
+	CHECK_EQ(c4.m2, c0.m2);
+	CHECK_EQ(c4.k4, c0.k4);
+	CHECK_EQ(tdxgmem_stat("pages"), pages0);
+	CHECK_EQ(tdxgmem_stat("files"), files0);
+	end_vm(vm);
+	m1 = mem_now("VM destroyed");
+	CHECK(m0.free_kb - m1.free_kb <= 8 * 1024);
+	return;
+out:
+	end_vm(vm);
+}
+
 /*
  * Closing the backend while the vCPU still runs: guest_memfd drops its
  * pages at once (KVM unbinds the memslot, the guest's next private access
@@ -846,7 +996,7 @@ int main(int argc, char **argv)
 	if (vmm_keep_static_keys())
 		printf("# cannot keep an idle VM: %s\n", strerror(errno));
 
-	TAP_PLAN(13);
+	TAP_PLAN(14);
 	printf("# backend %s, VM type KVM_X86_SW_PROTECTED_VM\n", name);
 	RUN_T(unexpected_exits_fail);
 	RUN_T(private_memory);
@@ -857,6 +1007,7 @@ int main(int argc, char **argv)
 	RUN_T(wrong_kind_converts);
 	RUN_T(punch_live);
 	RUN_T(mapping_sizes);
+	RUN_T(mapping_sizes_1g);
 	RUN_T(bind_errors);
 	RUN_T(destroy_while_punching);
 	RUN_T(close_and_baseline);

@@ -37,6 +37,12 @@ static bool page_aligned(uint64_t v)
 struct vmm_mem *vmm_mem_new(struct vmm *vm, const struct vmm_mem_ops *ops,
 			    uint64_t size)
 {
+	return vmm_mem_new_huge(vm, ops, size, 0);
+}
+
+struct vmm_mem *vmm_mem_new_huge(struct vmm *vm, const struct vmm_mem_ops *ops,
+				 uint64_t size, unsigned int page_log2)
+{
 	struct vmm_mem *m;
 	int i, r;
 
@@ -51,6 +57,10 @@ struct vmm_mem *vmm_mem_new(struct vmm *vm, const struct vmm_mem_ops *ops,
 			 (unsigned long long)size);
 		return NULL;
 	}
+	if (page_log2 && ops != &vmm_mem_tdxgmem) {
+		vmm_fail(vm, EINVAL, "%s: no choice of chunk size", ops->name);
+		return NULL;
+	}
 	m = calloc(1, sizeof(*m));
 	if (!m) {
 		vmm_fail(vm, ENOMEM, "out of memory");
@@ -60,6 +70,7 @@ struct vmm_mem *vmm_mem_new(struct vmm *vm, const struct vmm_mem_ops *ops,
 	m->vm = vm;
 	m->size = size;
 	m->fd = -1;
+	m->page_log2 = page_log2;
 	r = ops->create(m);
 	if (r) {
 		free(m);

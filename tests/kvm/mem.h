@@ -56,6 +56,12 @@ struct vmm_mem {
 	struct vmm *vm;
 	uint64_t size;
 	int fd;			/* the guest_memfd-compatible fd, or -1 */
+	/*
+	 * log2 of the backing chunk size asked for (tdxgmem's
+	 * huge_page_size_log2: 21 or 30), 0 for the backend's default; the
+	 * shared view is mapped aligned to it, so KVM may map that size.
+	 */
+	unsigned int page_log2;
 	void *shared;		/* host mapping of the shared view, or NULL */
 	void *priv;		/* backend state */
 	int nr_slots;
@@ -73,6 +79,9 @@ const char *vmm_mem_backends(void);
 /* A new region of @size bytes on @vm; NULL with vm->err set. */
 struct vmm_mem *vmm_mem_new(struct vmm *vm, const struct vmm_mem_ops *ops,
 			    uint64_t size);
+/* The same, backed by chunks of 2^@page_log2 bytes (tdxgmem only; 0: default). */
+struct vmm_mem *vmm_mem_new_huge(struct vmm *vm, const struct vmm_mem_ops *ops,
+				 uint64_t size, unsigned int page_log2);
 /* Bind [offset, offset + size) of @m at @gpa (a new memslot). */
 int vmm_mem_map(struct vmm_mem *m, uint64_t gpa, uint64_t offset, uint64_t size);
 /* The region and backing offset of @gpa; NULL if no region holds it. */

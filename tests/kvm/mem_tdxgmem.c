@@ -12,8 +12,9 @@
  * does both, memory first. vmm_tdxgmem_set_memory() converts the memory
  * alone, for VMMs that convert lazily, on the memory-fault exit.
  *
- * The mapping is 2 MiB aligned: KVM maps 2 MiB only where userspace_addr
- * is congruent with the gpa modulo 2 MiB.
+ * The mapping is aligned to the chunk size (2 MiB, or 1 GiB for a region
+ * of vmm_mem_new_huge(..., 30)): KVM maps a huge page only where
+ * userspace_addr is congruent with the gpa modulo its size.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,9 +27,9 @@
 #include "linux/tdxgmem.h"
 #include "mem.h"
 
-#define HUGE	(2ULL << 20)
+#define HUGE_LOG2	21
 
-/* The PROT_NONE reservation the file's mapping sits in, 2 MiB aligned. */
+/* The PROT_NONE reservation the file's mapping sits in, chunk aligned. */
 struct tdxgmem_backend {
 	void *reserve;
 	size_t reserve_len;
@@ -38,7 +39,7 @@ static int tdxgmem_new_file(struct vmm_mem *m)
 {
 	struct tdxgmem_create c = {
 		.size = m->size, .flags = TDXGMEM_F_MMAP,
-		.huge_page_size_log2 = 21, .numa_node = -1,
+		.huge_page_size_log2 = m->page_log2 ?: HUGE_LOG2, .numa_node = -1,
 	};
 	int dev = open(TDXGMEM_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 
@@ -48,15 +49,17 @@ static int tdxgmem_new_file(struct vmm_mem *m)
 	m->fd = ioctl(dev, TDXGMEM_CREATE, &c);
 	close(dev);
 	if (m->fd < 0)
-		return vmm_fail(m->vm, errno, "TDXGMEM_CREATE %#llx bytes: %s",
-				(unsigned long long)m->size, strerror(errno));
+		return vmm_fail(m->vm, errno, "TDXGMEM_CREATE %#llx bytes, chunks of 2^%u: %s",
+				(unsigned long long)m->size, c.huge_page_size_log2,
+				strerror(errno));
 	return 0;
 }
 
 static int tdxgmem_create(struct vmm_mem *m)
 {
 	struct tdxgmem_backend *b = calloc(1, sizeof(*b));
-	uintptr_t at;
+	unsigned int log2 = m->page_log2 > HUGE_LOG2 ? m->page_log2 : HUGE_LOG2;
+	uintptr_t at, align = (uintptr_t)1 << log2;
 	int r;
 
 	if (!b)
@@ -66,12 +69,12 @@ static int tdxgmem_create(struct vmm_mem *m)
 		free(b);
 		return r;
 	}
-	b->reserve_len = m->size + HUGE;
+	b->reserve_len = m->size + align;
 	b->reserve = mmap(NULL, b->reserve_len, PROT_NONE,
 			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (b->reserve == MAP_FAILED)
 		goto fail;
-	at = ((uintptr_t)b->reserve + HUGE - 1) & ~(HUGE - 1);
+	at = ((uintptr_t)b->reserve + align - 1) & ~(align - 1);
 	m->shared = mmap((void *)at, m->size, PROT_READ | PROT_WRITE,
 			 MAP_SHARED | MAP_FIXED, m->fd, 0);
 	if (m->shared == MAP_FAILED) {
