@@ -26,11 +26,30 @@ void kvmsim_violation(struct kvmsim_vm *vm, enum kvmsim_violation kind,
 	pr_err_ratelimited("violation: %s at gfn %#llx\n", what, gfn);
 }
 
+/* At most 512 pages of kvmsim_page_is_zero() at a time. */
+static bool kvmsim_pages_are_zero(struct kvmsim_vm *vm, struct page **pages,
+				  u64 pfn, unsigned long nr)
+{
+	unsigned long i;
+	bool zero = true;
+	void *va;
+
+	for (i = 0; i < nr; i++)
+		pages[i] = pfn_to_page(pfn + i);
+	va = vmap(pages, nr, VM_MAP, PAGE_KERNEL);
+	if (va) {
+		zero = !memchr_inv(va, 0, nr << PAGE_SHIFT);
+		vunmap(va);
+		vm->stats.zero_checks += nr;
+	}
+	return zero;
+}
+
 /**
  * kvmsim_page_is_zero() - do @nr pages from @pfn read as zeroes?
  * @vm:  the VM (counters).
  * @pfn: first page.
- * @nr:  number of pages, at most 512.
+ * @nr:  number of pages (a 1G entry's 2^18 at most, read 2M at a time).
  *
  * Reads through a temporary vmap(), never the direct map, which tdxgmem
  * may have removed for private pages. If vmap() fails, nothing is known
@@ -40,21 +59,18 @@ void kvmsim_violation(struct kvmsim_vm *vm, enum kvmsim_violation kind,
  */
 bool kvmsim_page_is_zero(struct kvmsim_vm *vm, u64 pfn, unsigned long nr)
 {
+	unsigned long done, n;
 	struct page **pages;
-	unsigned long i;
 	bool zero = true;
-	void *va;
 
-	pages = kmalloc_array(nr, sizeof(*pages), GFP_KERNEL);
+	pages = kmalloc_array(min(nr, KVMSIM_HUGE_PAGES), sizeof(*pages),
+			      GFP_KERNEL);
 	if (!pages)
 		return true;
-	for (i = 0; i < nr; i++)
-		pages[i] = pfn_to_page(pfn + i);
-	va = vmap(pages, nr, VM_MAP, PAGE_KERNEL);
-	if (va) {
-		zero = !memchr_inv(va, 0, nr << PAGE_SHIFT);
-		vunmap(va);
-		vm->stats.zero_checks += nr;
+	for (done = 0; done < nr && zero; done += n) {
+		n = min(nr - done, KVMSIM_HUGE_PAGES);
+		zero = kvmsim_pages_are_zero(vm, pages, pfn + done, n);
+		cond_resched();
 	}
 	kfree(pages);
 	return zero;
@@ -80,12 +96,12 @@ bool kvmsim_any_hwpoison(u64 pfn, unsigned long nr)
 static void kvmsim_check_entry(struct kvmsim_vm *vm,
 			       const struct kvmsim_entry *e)
 {
-	u64 nr = e->huge ? KVMSIM_HUGE_PAGES : 1;
+	u64 nr = kvmsim_entry_pages(e);
 	u64 i;
 
-	if (e->huge && ((e->gfn | e->pfn) & KVMSIM_HUGE_MASK))
+	if ((e->gfn | e->pfn) & (nr - 1))
 		kvmsim_violation(vm, KVMSIM_V_CONGRUENCE, e->gfn,
-				 "2M entry with gfn or pfn not 512-aligned");
+				 "huge entry with gfn or pfn not aligned to its size");
 	for (i = 0; i < nr; i++) {
 		if (!pfn_valid(e->pfn + i)) {
 			kvmsim_violation(vm, KVMSIM_V_FREED, e->gfn + i,
@@ -98,9 +114,9 @@ static void kvmsim_check_entry(struct kvmsim_vm *vm,
 				 "mapped page was freed");
 		return;
 	}
-	if (e->huge && kvmsim_any_hwpoison(e->pfn, nr))
+	if (e->order && kvmsim_any_hwpoison(e->pfn, nr))
 		kvmsim_violation(vm, KVMSIM_V_HWPOISON, e->gfn,
-				 "2M entry over a poisoned page");
+				 "huge entry over a poisoned page");
 }
 
 /**
@@ -110,8 +126,8 @@ static void kvmsim_check_entry(struct kvmsim_vm *vm,
  * @start: first gfn.
  * @end:   one past the last gfn.
  *
- * Congruence and alignment of 2M entries; mapped pages not freed; no
- * poisoned page under a 2M entry.
+ * Congruence and alignment of huge entries; mapped pages not freed; no
+ * poisoned page under a huge entry.
  */
 void kvmsim_check_entries(struct kvmsim_vm *vm, u64 start, u64 end)
 {
@@ -126,6 +142,26 @@ void kvmsim_check_entries(struct kvmsim_vm *vm, u64 start, u64 end)
 		kvmsim_decode(idx, v, &e);
 		kvmsim_check_entry(vm, &e);
 	}
+}
+
+/**
+ * kvmsim_check_edges() - kvmsim_check_entries() around a callback's range.
+ * @vm:    the VM, mmu_lock held.
+ * @start: first gfn of the range.
+ * @end:   one past its last gfn.
+ *
+ * The entries beginning in the range's 2M-aligned hull, and a 1G entry
+ * that maps its first gfn but begins below the hull (looking at the whole
+ * 1G hull would check every small entry of the GiB at each callback).
+ */
+void kvmsim_check_edges(struct kvmsim_vm *vm, u64 start, u64 end)
+{
+	u64 lo = start & ~KVMSIM_HUGE_MASK;
+	struct kvmsim_entry e;
+
+	if (kvmsim_sept_lookup(vm, lo, &e) && e.gfn < lo)
+		kvmsim_check_entry(vm, &e);
+	kvmsim_check_entries(vm, lo, (end | KVMSIM_HUGE_MASK) + 1);
 }
 
 /* A violation found without mmu_lock, committed if the snapshot held. */
@@ -155,7 +191,8 @@ static void kvmsim_found(struct kvmsim_snapshot *s, enum kvmsim_violation kind,
 /* Under mmu_lock: copy the S-EPT. */
 static int kvmsim_snapshot(struct kvmsim_vm *vm, struct kvmsim_snapshot *s)
 {
-	unsigned long cap = vm->stats.mapped_4k + vm->stats.mapped_2m;
+	unsigned long cap = vm->stats.mapped_4k + vm->stats.mapped_2m +
+			    vm->stats.mapped_1g;
 	unsigned long idx;
 	void *v;
 
@@ -205,9 +242,9 @@ static void kvmsim_peek_one(struct kvmsim_vm *vm, struct kvmsim_snapshot *s,
 	if (pfn != want)
 		kvmsim_found(s, KVMSIM_V_MISMATCH, gfn,
 			     "peek returns another pfn than mapped");
-	else if (e->huge && order < 9)
+	else if (order < (int)e->order)
 		kvmsim_found(s, KVMSIM_V_ORDER, gfn,
-			     "2M entry but peek max_order < 9");
+			     "huge entry but peek max_order below its level");
 }
 
 /* Without mmu_lock: ask tdxgmem about every mapped gfn. */
@@ -219,15 +256,20 @@ static void kvmsim_peek_all(struct kvmsim_vm *vm, struct kvmsim_snapshot *s,
 
 	for (i = 0; i < s->nr; i++) {
 		const struct kvmsim_entry *e = &s->e[i];
+		u64 nr = kvmsim_entry_pages(e);
 
-		if (!e->huge) {
+		if (nr == 1) {
 			kvmsim_peek_one(vm, s, e, e->gfn);
 		} else if (full) {
-			for (g = 0; g < KVMSIM_HUGE_PAGES; g++)
+			/* Every pfn of the entry is the one tdxgmem has. */
+			for (g = 0; g < nr; g++) {
 				kvmsim_peek_one(vm, s, e, e->gfn + g);
+				if (!(g & KVMSIM_HUGE_MASK))
+					cond_resched();
+			}
 		} else {
 			kvmsim_peek_one(vm, s, e, e->gfn);
-			kvmsim_peek_one(vm, s, e, e->gfn + KVMSIM_HUGE_MASK);
+			kvmsim_peek_one(vm, s, e, e->gfn + nr - 1);
 		}
 		cond_resched();
 	}
@@ -236,7 +278,7 @@ static void kvmsim_peek_all(struct kvmsim_vm *vm, struct kvmsim_snapshot *s,
 /**
  * kvmsim_check_all() - check every invariant for every mapped gfn.
  * @vm:   the VM, its lock (slots_lock) held.
- * @full: peek every gfn of 2M entries (else the first and the last).
+ * @full: peek every gfn of huge entries (else the first and the last).
  *
  * tdxgmem_peek_pfn() (tdxgmem_get_shared_pfn() for shared mappings) may
  * not be called under mmu_lock, so this copies the S-EPT, asks without

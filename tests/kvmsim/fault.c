@@ -18,7 +18,6 @@
 #include "kvmsim.h"
 
 #define KVMSIM_FAULT_TRIES	1000
-#define KVMSIM_HUGE_ORDER	9
 
 /* The binding covering @gfn; VM lock held. */
 struct kvmsim_binding *kvmsim_find_binding(struct kvmsim_vm *vm, u64 gfn)
@@ -42,41 +41,85 @@ static bool kvmsim_fault_stale(struct kvmsim_vm *vm, unsigned long seq,
 }
 
 /*
+ * Is [@pfn, @pfn + @nr) one block the allocator could have handed out:
+ * every pfn backed by a struct page, all in one zone? (Contiguity as far
+ * as a page range shows it; that the file maps each gfn of a mapped entry
+ * to its pfn is checked by kvmsim_check_all().)
+ */
+static bool kvmsim_one_block(u64 pfn, unsigned long nr)
+{
+	struct zone *zone;
+	unsigned long i;
+
+	if (!pfn_valid(pfn))
+		return false;
+	zone = page_zone(pfn_to_page(pfn));
+	for (i = 1; i < nr; i++)
+		if (!pfn_valid(pfn + i) || page_zone(pfn_to_page(pfn + i)) != zone)
+			return false;
+	return true;
+}
+
+/*
  * The order tdxgmem reported, checked against the guarantees of
- * tdxgmem_get_pfn(); a broken guarantee is a violation and maps 4K.
+ * tdxgmem_get_pfn() over the block of 2^max_order pages, as far as kvmsim
+ * could map it (1G: reads 2^18 struct pages); a broken guarantee is a
+ * violation and maps 4K.
  */
 static int kvmsim_fault_order(struct kvmsim_vm *vm, struct kvmsim_binding *b,
 			      u64 gfn, u64 pfn, int order)
 {
-	u64 head = gfn & ~KVMSIM_HUGE_MASK;
 	unsigned long nr;
+	u64 head;
 
 	if (order < 0) {
 		kvmsim_violation(vm, KVMSIM_V_CONTRACT, gfn,
 				 "get_pfn returned a negative max_order");
 		return 0;
 	}
-	/* kvmsim maps at most 2^9 pages: check that much of the block. */
-	nr = 1UL << min(order, KVMSIM_HUGE_ORDER);
-	if (nr > 1 && kvmsim_any_hwpoison(pfn & ~(u64)(nr - 1), nr)) {
+	nr = 1UL << min(order, KVMSIM_ORDER_1G);
+	if (nr == 1)
+		return order;
+	head = gfn & ~(u64)(nr - 1);
+	if ((gfn ^ pfn) & (nr - 1)) {
+		kvmsim_violation(vm, KVMSIM_V_CONGRUENCE, gfn,
+				 "get_pfn max_order > 0 but gfn !~ pfn mod 2^max_order");
+		return 0;
+	}
+	if (head < b->base_gfn || head + nr > b->base_gfn + b->npages) {
+		kvmsim_violation(vm, KVMSIM_V_CONTRACT, gfn,
+				 "get_pfn max_order > 0 past the binding");
+		return 0;
+	}
+	if (!kvmsim_one_block(pfn & ~(u64)(nr - 1), nr)) {
+		kvmsim_violation(vm, KVMSIM_V_CONTRACT, gfn,
+				 "get_pfn max_order > 0 over pfns of no one block");
+		return 0;
+	}
+	if (kvmsim_any_hwpoison(pfn & ~(u64)(nr - 1), nr)) {
 		kvmsim_violation(vm, KVMSIM_V_HWPOISON, gfn,
 				 "get_pfn max_order > 0 over a poisoned page");
 		return 0;
 	}
-	if (order < KVMSIM_HUGE_ORDER)
-		return order;
-	if ((gfn ^ pfn) & KVMSIM_HUGE_MASK) {
-		kvmsim_violation(vm, KVMSIM_V_CONGRUENCE, gfn,
-				 "get_pfn max_order >= 9 but gfn !~ pfn mod 512");
-		return 0;
-	}
-	if (head < b->base_gfn ||
-	    head + KVMSIM_HUGE_PAGES > b->base_gfn + b->npages) {
-		kvmsim_violation(vm, KVMSIM_V_CONTRACT, gfn,
-				 "get_pfn max_order >= 9 past the binding");
-		return 0;
-	}
 	return order;
+}
+
+/*
+ * The order of the entry a fault maps: the largest level up to the one
+ * asked that @order covers. KVM caps a TD's private mappings at 2M.
+ */
+static unsigned int kvmsim_fault_map_order(const struct kvmsim_binding *b,
+					   u32 level, int order)
+{
+	int cap = kvmsim_level_order(level);
+
+	if (b->tdx)
+		cap = min(cap, KVMSIM_ORDER_2M);
+	if (cap >= KVMSIM_ORDER_1G && order >= KVMSIM_ORDER_1G)
+		return KVMSIM_ORDER_1G;
+	if (cap >= KVMSIM_ORDER_2M && order >= KVMSIM_ORDER_2M)
+		return KVMSIM_ORDER_2M;
+	return 0;
 }
 
 /*
@@ -87,7 +130,7 @@ static void kvmsim_fault_check_zero(struct kvmsim_vm *vm,
 				    const struct kvmsim_binding *b,
 				    const struct kvmsim_entry *e)
 {
-	unsigned long nr = e->huge ? KVMSIM_HUGE_PAGES : 1;
+	unsigned long nr = kvmsim_entry_pages(e);
 	unsigned long i = 0, run;
 
 	while (i < nr) {
@@ -113,7 +156,6 @@ static int kvmsim_fault_install(struct kvmsim_vm *vm, struct kvmsim_binding *b,
 	bool shared = f->flags & KVMSIM_FAULT_SHARED;
 	struct kvmsim_entry e, old;
 	u64 gfn = f->gfn;
-	bool huge;
 	int r;
 
 	if (shared && order) {
@@ -122,10 +164,9 @@ static int kvmsim_fault_install(struct kvmsim_vm *vm, struct kvmsim_binding *b,
 		order = 0;
 	}
 	order = kvmsim_fault_order(vm, b, gfn, pfn, order);
-	huge = f->level == KVMSIM_LEVEL_2M && order >= KVMSIM_HUGE_ORDER;
-	e.huge = huge;
+	e.order = kvmsim_fault_map_order(b, f->level, order);
 	e.shared = shared;
-	e.gfn = huge ? gfn & ~KVMSIM_HUGE_MASK : gfn;
+	e.gfn = gfn & ~(kvmsim_entry_pages(&e) - 1);
 	e.pfn = pfn - (gfn - e.gfn);
 
 	if (kvmsim_sept_lookup(vm, gfn, &old)) {
@@ -135,10 +176,9 @@ static int kvmsim_fault_install(struct kvmsim_vm *vm, struct kvmsim_binding *b,
 		} else if (old.shared != shared) {
 			kvmsim_violation(vm, KVMSIM_V_STALE, gfn,
 					 "a mapped gfn changed kind without an invalidation");
-		} else if (old.huge || !huge) {
+		} else if (old.order >= e.order) {
 			/* Already mapped, as KVM's spurious fault. */
 			e = old;
-			huge = old.huge;
 			goto out;
 		}
 	}
@@ -153,7 +193,7 @@ static int kvmsim_fault_install(struct kvmsim_vm *vm, struct kvmsim_binding *b,
 out:
 	vm->stats.faults++;
 	f->pfn = e.pfn + (gfn - e.gfn);
-	f->level = huge ? KVMSIM_LEVEL_2M : KVMSIM_LEVEL_4K;
+	f->level = kvmsim_order_level(e.order);
 	f->max_order = order;
 	return 0;
 }

@@ -5,13 +5,14 @@
  * whatever its order and whoever frees it, and records those that hold a
  * page kvmsim still maps. It relies on nothing tdxgmem does with its pages
  * (reference counts, split_page()), so it holds whether tdxgmem frees 4 KiB
- * pages or whole 2 MiB blocks.
+ * pages, whole 2 MiB blocks or 1 GiB ranges.
  *
- * Mapped pages are counted in two xarrays, 4K entries by pfn and 2M entries
- * by pfn / 512. Writers hold kvmsim_watch_lock (a mutex, taken inside the
- * VMs' mmu_locks); the probe only reads them, under RCU, as it may run in
- * any context. A hit stays in a small table until the entry that maps the
- * page is checked or goes: then the VM that mapped it reports it, once.
+ * Mapped pages are counted in three xarrays, one per level: 4K entries by
+ * pfn, 2M entries by pfn / 512, 1G entries by pfn / 2^18. Writers hold
+ * kvmsim_watch_lock (a mutex, taken inside the VMs' mmu_locks); the probe
+ * only reads them, under RCU, as it may run in any context. A hit stays
+ * in a small table until the entry that maps the page is checked or goes:
+ * then the VM that mapped it reports it, once.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -27,6 +28,17 @@
 static DEFINE_MUTEX(kvmsim_watch_lock);
 static DEFINE_XARRAY(kvmsim_watch_4k);
 static DEFINE_XARRAY(kvmsim_watch_2m);
+static DEFINE_XARRAY(kvmsim_watch_1g);
+
+/* The watch of the entries of @order: 0, KVMSIM_ORDER_2M or _1G. */
+static struct xarray *kvmsim_watch(unsigned int order)
+{
+	if (order == KVMSIM_ORDER_1G)
+		return &kvmsim_watch_1g;
+	if (order == KVMSIM_ORDER_2M)
+		return &kvmsim_watch_2m;
+	return &kvmsim_watch_4k;
+}
 
 /* Freed blocks that held mapped pages; the oldest are dropped when full. */
 #define KVMSIM_FREED_MAX	64
@@ -55,16 +67,24 @@ static void kvmsim_freed_add(u64 pfn, u64 nr)
 	spin_unlock_irqrestore(&kvmsim_freed_lock, flags);
 }
 
+/* Does an entry of @order map a page of [@pfn, @last]? */
+static bool kvmsim_watched(unsigned int order, unsigned long pfn,
+			   unsigned long last)
+{
+	unsigned long i = pfn >> order;
+
+	return xa_find(kvmsim_watch(order), &i, last >> order, XA_PRESENT);
+}
+
 static void kvmsim_page_free_probe(void *data, struct page *page,
 				   unsigned int order)
 {
 	unsigned long pfn = page_to_pfn(page);
 	unsigned long last = pfn + (1UL << order) - 1;
-	unsigned long i4 = pfn, i2 = pfn / KVMSIM_HUGE_PAGES;
 
-	if (xa_find(&kvmsim_watch_4k, &i4, last, XA_PRESENT) ||
-	    xa_find(&kvmsim_watch_2m, &i2, last / KVMSIM_HUGE_PAGES,
-		    XA_PRESENT))
+	if (kvmsim_watched(0, pfn, last) ||
+	    kvmsim_watched(KVMSIM_ORDER_2M, pfn, last) ||
+	    kvmsim_watched(KVMSIM_ORDER_1G, pfn, last))
 		kvmsim_freed_add(pfn, 1ULL << order);
 }
 
@@ -114,22 +134,18 @@ static int kvmsim_watch_add(struct xarray *xa, unsigned long key, long delta)
 
 /**
  * kvmsim_freewatch_map() - count an entry's pages as mapped, or no more.
- * @pfn:   first page (512-aligned for 2M).
- * @huge:  a 2M entry.
+ * @pfn:   first page (aligned to the entry's size).
+ * @order: the entry's: 0, KVMSIM_ORDER_2M or KVMSIM_ORDER_1G.
  * @delta: 1 when the entry is installed, -1 when it goes.
  *
  * Return: 0 or -ENOMEM (then nothing changed).
  */
-int kvmsim_freewatch_map(u64 pfn, bool huge, int delta)
+int kvmsim_freewatch_map(u64 pfn, unsigned int order, int delta)
 {
 	int ret;
 
 	mutex_lock(&kvmsim_watch_lock);
-	if (huge)
-		ret = kvmsim_watch_add(&kvmsim_watch_2m,
-				       pfn / KVMSIM_HUGE_PAGES, delta);
-	else
-		ret = kvmsim_watch_add(&kvmsim_watch_4k, pfn, delta);
+	ret = kvmsim_watch_add(kvmsim_watch(order), pfn >> order, delta);
 	mutex_unlock(&kvmsim_watch_lock);
 	return ret;
 }
@@ -189,7 +205,8 @@ void kvmsim_freewatch_put(void)
 		tracepoint_probe_unregister(kvmsim_page_free_tp,
 					    kvmsim_page_free_probe, NULL);
 		WARN_ON(!xa_empty(&kvmsim_watch_4k) ||
-			!xa_empty(&kvmsim_watch_2m));
+			!xa_empty(&kvmsim_watch_2m) ||
+			!xa_empty(&kvmsim_watch_1g));
 		spin_lock_irq(&kvmsim_freed_lock);
 		kvmsim_nr_freed = 0;
 		spin_unlock_irq(&kvmsim_freed_lock);

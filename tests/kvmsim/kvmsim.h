@@ -30,6 +30,10 @@
 #define kzalloc_obj(obj, gfp)	kzalloc(sizeof(obj), gfp)
 #endif
 
+/* S-EPT levels by order: 4K (0), 2M (9) and 1G (18) entries. */
+#define KVMSIM_ORDER_2M		9
+#define KVMSIM_ORDER_1G		18
+
 #define KVMSIM_HUGE_PAGES	512UL
 #define KVMSIM_HUGE_MASK	(KVMSIM_HUGE_PAGES - 1)
 
@@ -55,6 +59,8 @@ enum kvmsim_kind {
  * @inval_kinds: the kinds of mapping the invalidation in progress removes
  *            (a conversion to private: shared ones; to shared: private
  *            ones); under mmu_lock.
+ * @tdx:      KVMSIM_BIND_TDX: plays KVM for a TD, which maps private
+ *            pages at 2M at most.
  */
 struct kvmsim_binding {
 	struct kvmsim_vm *vm;
@@ -75,8 +81,8 @@ struct kvmsim_binding {
  * @bindings:       struct kvmsim_binding list, under @lock.
  * @next_id:        next binding id, under @lock.
  * @mmu_lock:       mmu_lock.
- * @sept:           gfn -> xa_mk_value(pfn << 2 | shared << 1 | huge); a 2M
- *                  entry is stored at its 512-aligned gfn only.
+ * @sept:           gfn -> xa_mk_value(pfn << 3 | shared << 2 | order / 9); a
+ *                  2M or 1G entry is stored at its first (aligned) gfn only.
  * @inval_seq:      bumped by every split, invalidate_begin and _end.
  * @inval_count:    invalidations in progress.
  * @inval_start:    union of the ranges in progress, start.
@@ -107,17 +113,44 @@ struct kvmsim_vm {
 
 /**
  * struct kvmsim_entry - a decoded S-EPT entry.
- * @gfn:    first gfn mapped (512-aligned for 2M).
+ * @gfn:    first gfn mapped (aligned to the entry's size).
  * @pfn:    first pfn.
- * @huge:   2M entry.
+ * @order:  0 (4K), KVMSIM_ORDER_2M or KVMSIM_ORDER_1G.
  * @shared: maps a shared page (always 4K).
  */
 struct kvmsim_entry {
 	u64 gfn;
 	u64 pfn;
-	bool huge;
+	unsigned int order;
 	bool shared;
 };
+
+/* Pages an entry maps. */
+static inline u64 kvmsim_entry_pages(const struct kvmsim_entry *e)
+{
+	return 1ULL << e->order;
+}
+
+/* The order of a KVMSIM_LEVEL_* value, or -1 if it is none. */
+static inline int kvmsim_level_order(u32 level)
+{
+	switch (level) {
+	case KVMSIM_LEVEL_4K:
+		return 0;
+	case KVMSIM_LEVEL_2M:
+		return KVMSIM_ORDER_2M;
+	case KVMSIM_LEVEL_1G:
+		return KVMSIM_ORDER_1G;
+	default:
+		return -1;
+	}
+}
+
+/* The KVMSIM_LEVEL_* of an entry's order: its size's log2. */
+static inline u32 kvmsim_order_level(unsigned int order)
+{
+	return KVMSIM_LEVEL_4K + order;
+}
 
 /* vm.c */
 int kvmsim_create_vm(void);
@@ -144,7 +177,7 @@ int kvmsim_freewatch_init(void);
 void kvmsim_freewatch_exit(void);
 int kvmsim_freewatch_get(void);
 void kvmsim_freewatch_put(void);
-int kvmsim_freewatch_map(u64 pfn, bool huge, int delta);
+int kvmsim_freewatch_map(u64 pfn, unsigned int order, int delta);
 bool kvmsim_freewatch_hit(u64 pfn, u64 nr);
 
 /* written.c */
@@ -163,6 +196,7 @@ void kvmsim_violation(struct kvmsim_vm *vm, enum kvmsim_violation kind,
 bool kvmsim_page_is_zero(struct kvmsim_vm *vm, u64 pfn, unsigned long nr);
 bool kvmsim_any_hwpoison(u64 pfn, unsigned long nr);
 void kvmsim_check_entries(struct kvmsim_vm *vm, u64 start, u64 end);
+void kvmsim_check_edges(struct kvmsim_vm *vm, u64 start, u64 end);
 void kvmsim_check_all(struct kvmsim_vm *vm, bool full);
 
 #endif /* _TDXGMEM_KVMSIM_H */

@@ -24,11 +24,13 @@
 
 #define KVMSIM_LEVEL_4K		12
 #define KVMSIM_LEVEL_2M		21
+#define KVMSIM_LEVEL_1G		30
 
 /*
  * KVMSIM_BIND_TDX (struct kvmsim_bind.flags): the binding behaves as KVM's
  * for a TD (include/linux/tdxgmem.h, "The direct map and TDX"): it binds
- * with TDXGMEM_CLIENT_TDX, and it writes every private page it unmaps that
+ * with TDXGMEM_CLIENT_TDX, maps private pages at 2M at most (as KVM caps
+ * a TD's private mappings), and it writes every private page it unmaps that
  * is in the kernel direct map through it, as the patched
  * tdx_quirk_reset_paddr() does on CPUs with the TDX partial-write erratum:
  * it zeroes the page with plain stores at its __va() address, at every
@@ -82,7 +84,7 @@ struct kvmsim_unbind {
 /**
  * struct kvmsim_fault - KVMSIM_FAULT: a guest fault at @gfn.
  * @gfn:         guest frame.
- * @level:       in: largest level wanted, KVMSIM_LEVEL_4K or _2M;
+ * @level:       in: largest level wanted, KVMSIM_LEVEL_4K, _2M or _1G;
  *               out: level mapped.
  * @max_order:   out: max_order reported by tdxgmem.
  * @pfn:         out: pfn now mapping @gfn.
@@ -93,7 +95,10 @@ struct kvmsim_unbind {
  * @pad:         zero.
  * @reserved:    zero.
  *
- * Maps at min(@level, 2M if max_order >= 9 else 4K). Errors: -ENOENT no
+ * Maps at the largest level up to @level (up to 2M for a KVMSIM_BIND_TDX
+ * binding) that max_order covers: 1G if >= 18, 2M if >= 9, else 4K. An
+ * entry already mapping @gfn at that level or above stays. Errors:
+ * -EINVAL @level is none of the three; -ENOENT no
  * binding covers @gfn; -EAGAIN gave up after too many retries; any error
  * of tdxgmem (e.g. a page of the other kind, -ENODEV file released).
  */
@@ -110,7 +115,7 @@ struct kvmsim_fault {
 /**
  * struct kvmsim_lookup - KVMSIM_LOOKUP: what the S-EPT maps at @gfn.
  * @gfn:      guest frame.
- * @level:    out: KVMSIM_LEVEL_4K or _2M.
+ * @level:    out: KVMSIM_LEVEL_4K, _2M or _1G.
  * @flags:    out: KVMSIM_FAULT_SHARED for a shared mapping; in: zero.
  * @pfn:      out: pfn of @gfn.
  * @reserved: zero.
@@ -150,13 +155,13 @@ struct kvmsim_access {
 
 /* Kinds of violations, index into struct kvmsim_stats.violation. */
 enum kvmsim_violation {
-	KVMSIM_V_CONGRUENCE,	/* 2M entry misaligned, gfn !~ pfn */
+	KVMSIM_V_CONGRUENCE,	/* huge entry misaligned, gfn !~ pfn */
 	KVMSIM_V_MISMATCH,	/* peek returns another pfn than mapped */
 	KVMSIM_V_NOT_PRIVATE,	/* peek fails on a mapped gfn */
-	KVMSIM_V_ORDER,		/* 2M entry, peek max_order < 9 */
+	KVMSIM_V_ORDER,		/* huge entry, peek max_order below its level */
 	KVMSIM_V_NOT_ZERO,	/* first hand-out not zeroed */
 	KVMSIM_V_SURVIVED,	/* mapping survived its invalidation */
-	KVMSIM_V_STRADDLE,	/* 2M entry straddles an invalidation edge */
+	KVMSIM_V_STRADDLE,	/* huge entry straddles an invalidation edge */
 	KVMSIM_V_FREED,		/* mapped page went back to the allocator */
 	KVMSIM_V_RANGE,		/* callback range outside the binding */
 	KVMSIM_V_UNBALANCED,	/* invalidate_end without begin, or leftover */
@@ -176,7 +181,7 @@ enum kvmsim_violation {
  * @faults:            KVMSIM_FAULT calls that mapped.
  * @retries:           faults retried because of an invalidation.
  * @split_calls:       split callbacks.
- * @splits:            2M entries demoted by split callbacks.
+ * @splits:            2M entries demoted (to 4K) by split callbacks.
  * @invalidations:     invalidate_begin callbacks.
  * @inval_reason:      invalidate_begin callbacks per tdxgmem_inval_reason.
  * @inval_end_errors:  invalidate_end callbacks that returned an error.
@@ -191,6 +196,8 @@ enum kvmsim_violation {
  * @resets:            pages a KVMSIM_BIND_TDX binding reset through the
  *                     direct map when it unmapped them.
  * @reset_skipped:     pages it left alone: they were out of the direct map.
+ * @mapped_1g:         1G entries mapped now.
+ * @splits_1g:         1G entries demoted (to 2M) by split callbacks.
  * @reserved:          zero.
  */
 struct kvmsim_stats {
@@ -210,7 +217,9 @@ struct kvmsim_stats {
 	__u64 mapped_shared;
 	__u64 resets;
 	__u64 reset_skipped;
-	__u64 reserved[4];
+	__u64 mapped_1g;
+	__u64 splits_1g;
+	__u64 reserved[2];
 };
 
 /**

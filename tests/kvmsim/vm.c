@@ -121,7 +121,7 @@ static long kvmsim_lookup(struct kvmsim_vm *vm, struct kvmsim_lookup *a)
 	mutex_lock(&vm->mmu_lock);
 	if (kvmsim_sept_lookup(vm, a->gfn, &e)) {
 		a->pfn = e.pfn + (a->gfn - e.gfn);
-		a->level = e.huge ? KVMSIM_LEVEL_2M : KVMSIM_LEVEL_4K;
+		a->level = kvmsim_order_level(e.order);
 		a->flags = e.shared ? KVMSIM_FAULT_SHARED : 0;
 	} else {
 		ret = -ENOENT;
@@ -207,8 +207,7 @@ static long kvmsim_vm_do(struct kvmsim_vm *vm, unsigned int cmd,
 	case KVMSIM_UNBIND:
 		return kvmsim_unbind(vm, &a->unbind);
 	case KVMSIM_FAULT:
-		if ((a->fault.level != KVMSIM_LEVEL_4K &&
-		     a->fault.level != KVMSIM_LEVEL_2M) || a->fault.max_order ||
+		if (kvmsim_level_order(a->fault.level) < 0 || a->fault.max_order ||
 		    a->fault.pfn || (a->fault.flags & ~KVMSIM_FAULT_SHARED) ||
 		    a->fault.pad ||
 		    !kvmsim_zero(a->fault.reserved,

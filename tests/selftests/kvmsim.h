@@ -19,6 +19,7 @@
 #define KVMSIM_SHARED_ERRNO	EPERM
 
 #define PAGES_2M	512ULL
+#define PAGES_1G	(512ULL * PAGES_2M)
 
 /* A new VM fd, or -errno. */
 static inline int kvmsim_vm(void)
@@ -157,7 +158,7 @@ static inline long long kvmsim_mapped(int vm)
 {
 	struct kvmsim_stats s = kvmsim_stats(vm);
 
-	return s.mapped_4k + s.mapped_2m;
+	return s.mapped_4k + s.mapped_2m + s.mapped_1g;
 }
 
 /* Full check now; the VM's violation count (or -errno). */
