@@ -55,15 +55,23 @@ static struct tracepoint *kvmsim_page_free_tp;
 
 static void kvmsim_freed_add(u64 pfn, u64 nr)
 {
+	struct kvmsim_freed *last;
 	unsigned long flags;
 
 	spin_lock_irqsave(&kvmsim_freed_lock, flags);
+	/* A 1 GiB range comes back a page at a time: one record for all. */
+	last = kvmsim_nr_freed ? &kvmsim_freed[kvmsim_nr_freed - 1] : NULL;
+	if (last && last->pfn + last->nr == pfn) {
+		last->nr += nr;
+		goto out;
+	}
 	if (kvmsim_nr_freed == KVMSIM_FREED_MAX) {
 		memmove(kvmsim_freed, kvmsim_freed + 1,
 			sizeof(kvmsim_freed[0]) * (KVMSIM_FREED_MAX - 1));
 		kvmsim_nr_freed--;
 	}
 	kvmsim_freed[kvmsim_nr_freed++] = (struct kvmsim_freed){ pfn, nr };
+out:
 	spin_unlock_irqrestore(&kvmsim_freed_lock, flags);
 }
 
