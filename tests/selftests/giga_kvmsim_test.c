@@ -11,6 +11,14 @@
 #include "kselftest_harness.h"
 #include "kvmsim.h"
 
+/*
+ * A test allocates and zeroes 1 GiB, kvmsim reads it back and peeks every
+ * gfn: on a loaded host under TCG one took more than the harness's 30 s.
+ * A watchdog, not a time budget.
+ */
+#undef TEST_TIMEOUT_DEFAULT
+#define TEST_TIMEOUT_DEFAULT 300
+
 #define GFN0	(4 * PAGES_1G)	/* 1G-aligned base gfn */
 #define PRIV	TDXGMEM_ATTR_PRIVATE
 
@@ -308,14 +316,12 @@ TEST_F(giga, first_fault_in_empty_gib)
 	struct kvmsim_fault f;
 	long long g0;
 
-	ASSERT_EQ(0, map_1g(self->vm, &self->pfn0));
 	ASSERT_EQ(0, kvmsim_punch(self->fd, 0, PAGES_1G));
-	EXPECT_EQ(0, kvmsim_mapped(self->vm));
 	EXPECT_EQ(0, extent_of(self->fd, 0, PAGES_1G).backing_log2);
 	g0 = tdxgmem_stat("giga_allocs");
 	ASSERT_EQ(0, kvmsim_fault(self->vm, GFN0 + 5, KVMSIM_LEVEL_1G, &f));
 	if (tdxgmem_stat("giga_allocs") == g0)
-		SKIP(return, "no second 1 GiB range: giga_fallbacks %lld",
+		SKIP(return, "no new 1 GiB range: giga_fallbacks %lld",
 		     tdxgmem_stat("giga_fallbacks"));
 	EXPECT_EQ(18, f.max_order);
 	EXPECT_EQ(KVMSIM_LEVEL_1G, f.level);
