@@ -208,6 +208,33 @@ TEST(zap_failure_frees)
 }
 
 /*
+ * A new 2 MiB chunk whose private pages leave the direct map in two runs
+ * (a shared page between them): when the second run fails, the first one
+ * comes back before the chunk is freed, so no freed page is left out of
+ * the direct map.
+ */
+TEST(zap_failure_in_second_run_restores_first)
+{
+	long long z0, r0, p0 = tdxgmem_pages();
+	int fd;
+
+	if (caps_mode() == TDXGMEM_DIRECTMAP_NONE)
+		SKIP(return, "no direct-map backend");
+	fd = kvmsim_file(SZ_2M, NODM, 0);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, tdxgmem_convert_pages(fd, 100, 1, 0, 0, NULL));
+	z0 = tdxgmem_stat("dm_zapped_pages");
+	r0 = tdxgmem_stat("dm_restored_pages");
+	ASSERT_EQ(0, fail_directmap(1, 1));
+	EXPECT_EQ(-ENOMEM, xfallocate(fd, FALLOC_FL_KEEP_SIZE, 0, SZ_2M));
+	EXPECT_EQ(100, tdxgmem_stat("dm_zapped_pages") - z0);
+	EXPECT_EQ(100, tdxgmem_stat("dm_restored_pages") - r0);
+	EXPECT_EQ(p0, tdxgmem_pages());
+	EXPECT_EQ(TDXGMEM_STATE_PRIVATE, page_state(fd, 0));
+	close(fd);
+}
+
+/*
  * A zap whose rollback fails too: the state of the pages is unknown, so
  * they are quarantined (-EIO), never handed out, and stay counted as held
  * after the file is closed (mem_limit_pct reads that count).
