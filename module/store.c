@@ -425,6 +425,18 @@ out:
 }
 
 /*
+ * Does chunk @c (index @idx) start an intact 1 GiB range that [@start,
+ * @end) covers whole? Called with file.lock held.
+ */
+static bool tdxgmem_giga_spanned(struct tdxgmem_chunk *c, unsigned long idx,
+				 pgoff_t start, pgoff_t end)
+{
+	return c->giga && !c->giga->broken && !(idx % TDXGMEM_GIGA_CHUNKS) &&
+	       tdxgmem_chunk_pgoff(idx) >= start &&
+	       tdxgmem_chunk_pgoff(idx + TDXGMEM_GIGA_CHUNKS) <= end;
+}
+
+/*
  * Free the GiB of chunks [@idx, @idx + 512) as its one 1 GiB range, if
  * @idx starts an intact range, [@start, @end) covers it, no page of it
  * must be kept back (quarantined) and none was ever given a reference
@@ -446,9 +458,7 @@ static bool tdxgmem_giga_free_whole(struct tdxgmem_file *f, unsigned long idx,
 	struct tdxgmem_chunk *cc;
 	unsigned long k;
 
-	if (!g || g->broken || g->referenced || idx % TDXGMEM_GIGA_CHUNKS ||
-	    tdxgmem_chunk_pgoff(idx) < start ||
-	    tdxgmem_chunk_pgoff(idx + TDXGMEM_GIGA_CHUNKS) > end)
+	if (!tdxgmem_giga_spanned(c, idx, start, end) || g->referenced)
 		return false;
 	for (k = 0; k < TDXGMEM_GIGA_CHUNKS; k++) {
 		cc = xa_load(&f->chunks, idx + k);
@@ -659,9 +669,7 @@ static struct tdxgmem_giga *tdxgmem_giga_whole(struct tdxgmem_file *f,
 	struct tdxgmem_chunk *cc;
 	unsigned long k;
 
-	if (!g || g->broken || idx % TDXGMEM_GIGA_CHUNKS ||
-	    tdxgmem_chunk_pgoff(idx) < start ||
-	    tdxgmem_chunk_pgoff(idx + TDXGMEM_GIGA_CHUNKS) > end)
+	if (!tdxgmem_giga_spanned(c, idx, start, end))
 		return NULL;
 	for (k = 0; k < TDXGMEM_GIGA_CHUNKS; k++) {
 		cc = xa_load(&f->chunks, idx + k);
