@@ -39,6 +39,8 @@ const struct tdxgmem_stat_desc tdxgmem_stat_descs[] = {
 	TDXGMEM_STAT(giga_allocs, TDXGMEM_STAT_GIGA_ALLOCS),
 	TDXGMEM_STAT(giga_fallbacks, TDXGMEM_STAT_GIGA_FALLBACKS),
 	TDXGMEM_STAT(giga_frees, TDXGMEM_STAT_GIGA_FREES),
+	TDXGMEM_STAT(zeroed_pages, TDXGMEM_STAT_ZEROED_PAGES),
+	TDXGMEM_STAT(zero_skipped_pages, TDXGMEM_STAT_ZERO_SKIPPED_PAGES),
 };
 
 /* Every counter of struct tdxgmem_stats has a name and an attribute. */

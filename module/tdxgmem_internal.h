@@ -49,6 +49,8 @@ struct tdxgmem_stats {
 	atomic64_t giga_allocs;		/* 1 GiB allocations that succeeded */
 	atomic64_t giga_fallbacks;	/* 1 GiB wanted, 2 MiB chunks given */
 	atomic64_t giga_frees;		/* 1 GiB ranges freed in one call */
+	atomic64_t zeroed_pages;		/* cleared before anybody read them */
+	atomic64_t zero_skipped_pages;	/* populated uncleared (INITIALIZES) */
 };
 
 extern struct tdxgmem_stats tdxgmem_stats;

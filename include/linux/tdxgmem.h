@@ -108,6 +108,24 @@ struct tdxgmem_client_ops {
 #define TDXGMEM_CLIENT_TDX	BIT(0)
 
 /*
+ * TDXGMEM_CLIENT_INITIALIZES: the consumer writes every private page it
+ * gets from tdxgmem_get_pfn() before its guest can read any of it (a TD:
+ * the TDX module initializes each page TDH.MEM.PAGE.ADD or AUG hands it),
+ * so tdxgmem need not clear the page first. Where the page allocator does
+ * not clear every page anyway (GET_CAPS TDXGMEM_FEATURE_SKIP_ZEROING:
+ * init_on_alloc and init_on_free off), private pages populated for such a
+ * consumer (its faults; fallocate() of a range only such consumers bind)
+ * are not cleared. tdxgmem tracks them per page and clears one before
+ * anybody else can read it: a userspace fault, a conversion to shared
+ * (PRESERVE included: tdxgmem cannot tell which pages the consumer wrote,
+ * so such a page turns into zeroes), tdxgmem_get_shared_pfn(), or a
+ * look-up by a consumer without the flag. A consumer must not let its
+ * guest read a page it got but did not write (a fault that is retried
+ * before the write maps nothing).
+ */
+#define TDXGMEM_CLIENT_INITIALIZES	BIT(1)
+
+/*
  * Errors of tdxgmem_get_pfn() / tdxgmem_peek_pfn() (kernel-doc in
  * module/binding.c): -EINVAL gfn outside the binding; -EPERM the page is
  * shared (turn it into a memory-fault exit); -EHWPOISON; -EIO the page is
@@ -130,7 +148,8 @@ bool tdxgmem_file_check(struct file *file);
 /*
  * The direct map and TDX: who writes back, restores or resets what, and when.
  *
- * tdxgmem hands out private pages zeroed and written back from the cache.
+ * tdxgmem hands out private pages zeroed (but see
+ * TDXGMEM_CLIENT_INITIALIZES) and written back from the cache.
  * For a TDXGMEM_F_NO_DIRECT_MAP file it takes a private page out of the
  * kernel direct map (writing it back first), and puts it back before
  * invalidate_begin() when the page is about to be freed or to become

@@ -39,6 +39,8 @@ static const char *const nl_stat_names[TDXGMEM_STAT_MAX + 1] = {
 	[TDXGMEM_STAT_GIGA_ALLOCS] = "giga_allocs",
 	[TDXGMEM_STAT_GIGA_FALLBACKS] = "giga_fallbacks",
 	[TDXGMEM_STAT_GIGA_FREES] = "giga_frees",
+	[TDXGMEM_STAT_ZEROED_PAGES] = "zeroed_pages",
+	[TDXGMEM_STAT_ZERO_SKIPPED_PAGES] = "zero_skipped_pages",
 };
 
 struct nl_stats {

@@ -50,6 +50,7 @@ enum tdxgmem_directmap_mode {
  *                   alloc_contig_range()).
  * @max_file_size:   largest size TDXGMEM_CREATE accepts, in bytes (at most
  *                   2^63 - 4 KiB, the largest page-aligned file offset).
+ * @features:        TDXGMEM_FEATURE_* bits in force.
  * @reserved:        zero.
  *
  * The caller passes the struct zeroed; any non-zero field -> -EINVAL.
@@ -60,8 +61,19 @@ struct tdxgmem_caps {
 	__u64 supported_flags;
 	__u64 page_sizes;
 	__u64 max_file_size;
-	__u64 reserved[4];
+	__u64 features;
+	__u64 reserved[3];
 };
+
+/*
+ * TDXGMEM_FEATURE_SKIP_ZEROING: private pages populated for in-kernel
+ * consumers that initialize them (KVM for a TD) are not cleared by the
+ * host; any other way to read such a page clears it first. Absent when the
+ * kernel's page allocator clears every page it hands out (init_on_alloc
+ * or init_on_free on, the default of many distribution kernels): there is
+ * then no clearing to skip.
+ */
+#define TDXGMEM_FEATURE_SKIP_ZEROING	_BITULL(0)
 
 /**
  * struct tdxgmem_create - TDXGMEM_CREATE: make a new tdxgmem file.

@@ -200,6 +200,15 @@ enum tdxgmem_param_a {
  * @TDXGMEM_STAT_GIGA_FREES: 1 GiB ranges freed whole, in one call to the
  *	allocator (never punched in part, nothing quarantined); their pages
  *	are also counted in @TDXGMEM_STAT_FREES.
+ * @TDXGMEM_STAT_ZEROED_PAGES: pages the host cleared before anybody could
+ *	read them: when they were allocated (__GFP_ZERO, or the allocator's
+ *	init_on_alloc or init_on_free), or later, the first time a page
+ *	populated uncleared could be read by someone other than the consumer
+ *	it was populated for. Clearing by a conversion without PRESERVE is
+ *	not counted.
+ * @TDXGMEM_STAT_ZERO_SKIPPED_PAGES: private pages populated uncleared for
+ *	consumers that initialize them (TDXGMEM_CLIENT_INITIALIZES); one that
+ *	is cleared later is counted in @TDXGMEM_STAT_ZEROED_PAGES too.
  * @__TDXGMEM_STAT_MAX: internal.
  * @TDXGMEM_STAT_MAX: highest counter.
  */
@@ -230,6 +239,8 @@ enum tdxgmem_stat {
 	TDXGMEM_STAT_GIGA_ALLOCS,
 	TDXGMEM_STAT_GIGA_FALLBACKS,
 	TDXGMEM_STAT_GIGA_FREES,
+	TDXGMEM_STAT_ZEROED_PAGES,
+	TDXGMEM_STAT_ZERO_SKIPPED_PAGES,
 
 	__TDXGMEM_STAT_MAX,
 	TDXGMEM_STAT_MAX = __TDXGMEM_STAT_MAX - 1
