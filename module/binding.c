@@ -112,6 +112,38 @@ int tdxgmem_bindings_split(struct tdxgmem_file *f, pgoff_t start, pgoff_t end)
 	return 0;
 }
 
+/**
+ * tdxgmem_bindings_initialize() - may [@start, @end) be populated for
+ *                                 consumers that initialize private pages?
+ * @f:     the file.
+ * @start: first file page.
+ * @end:   one past the last.
+ *
+ * Called with the invalidate lock held (shared is enough).
+ *
+ * Return: true if some binding covers part of the range and every one
+ * that does has TDXGMEM_CLIENT_INITIALIZES. A page left uncleared is
+ * cleared anyway before anybody else may read it: this only decides where
+ * clearing is likely to be wasted.
+ */
+bool tdxgmem_bindings_initialize(struct tdxgmem_file *f, pgoff_t start,
+				 pgoff_t end)
+{
+	struct tdxgmem_binding *b;
+	bool any = false;
+	u64 gs, ge;
+
+	lockdep_assert_held(&f->inode->i_mapping->invalidate_lock);
+	list_for_each_entry(b, &f->bindings, node) {
+		if (!tdxgmem_geom_clip(&b->geom, start, end, &gs, &ge))
+			continue;
+		if (!(b->ops->flags & TDXGMEM_CLIENT_INITIALIZES))
+			return false;
+		any = true;
+	}
+	return any;
+}
+
 /* Quarantine what @b could not unmap of file pages [@start, @end). */
 static void tdxgmem_binding_failed(struct tdxgmem_binding *b, pgoff_t start,
 				   pgoff_t end, int err)
@@ -322,7 +354,7 @@ struct tdxgmem_binding *tdxgmem_bind(struct file *file, pgoff_t pgoff,
 
 	if (!tdxgmem_file_check(file) || !ops || !ops->split ||
 	    !ops->invalidate_begin || !ops->invalidate_end ||
-	    (ops->flags & ~TDXGMEM_CLIENT_TDX))
+	    (ops->flags & ~(TDXGMEM_CLIENT_TDX | TDXGMEM_CLIENT_INITIALIZES)))
 		return ERR_PTR(-EINVAL);
 	f = file->private_data;
 	if (tdxgmem_geom_check(&geom, f->nr_pages))
@@ -412,8 +444,10 @@ static int tdxgmem_binding_pfn(struct tdxgmem_binding *b, u64 gfn,
 		ret = tdxgmem_store_shared_pfn(b->f, index, &p);
 	} else {
 		ret = tdxgmem_store_get_pfn(b->f, index,
-					    what == TDXGMEM_LOOKUP_PRIVATE, &p,
-					    &order);
+					    what == TDXGMEM_LOOKUP_PRIVATE,
+					    b->ops->flags &
+					    TDXGMEM_CLIENT_INITIALIZES,
+					    &p, &order);
 	}
 	filemap_invalidate_unlock_shared(mapping);
 	if (!ret) {
@@ -438,7 +472,8 @@ out:
  *
  * For the naturally aligned range of 2^@max_order pages containing @pfn,
  * tdxgmem guarantees: physically contiguous, wholly inside the binding,
- * all private, zeroed before their first hand-out, gfn == pfn modulo
+ * all private, zeroed before their first hand-out (to a consumer without
+ * TDXGMEM_CLIENT_INITIALIZES: before its first look-up), gfn == pfn modulo
  * 2^@max_order, none poisoned or quarantined. The answer stays true until
  * the consumer's invalidate_begin() for the range; nothing is pinned.
  * An empty 2 MiB chunk is populated whole, so later faults can map 2 MiB

@@ -25,6 +25,8 @@ void tdxgmem_caps_fill(struct tdxgmem_caps *caps)
 	if (tdxgmem_giga_supported())
 		caps->page_sizes |= 1ULL << TDXGMEM_GIGA_SHIFT;
 	caps->max_file_size = tdxgmem_size_limit(READ_ONCE(tdxgmem_max_file_size));
+	if (tdxgmem_zeroing_skippable())
+		caps->features |= TDXGMEM_FEATURE_SKIP_ZEROING;
 }
 
 static long tdxgmem_get_caps(void __user *argp)

@@ -96,7 +96,8 @@ static long tdxgmem_allocate(struct tdxgmem_file *f, loff_t offset, loff_t len)
 		return ret;
 
 	filemap_invalidate_lock_shared(mapping);
-	ret = tdxgmem_store_populate(f, start, end);
+	ret = tdxgmem_store_populate(f, start, end,
+				     tdxgmem_bindings_initialize(f, start, end));
 	filemap_invalidate_unlock_shared(mapping);
 	return ret;
 }

@@ -5,7 +5,7 @@
  * The buddy allocator stops at 4 MiB; a naturally aligned 1 GiB range
  * comes from the contiguous-range allocator, which migrates what is
  * movable out of a candidate range and hands it over as order-0 pages,
- * each with a reference, zeroed (__GFP_ZERO). What a kernel exports
+ * each with a reference, cleared if asked (__GFP_ZERO). What a kernel exports
  * decides how (conftest, never the version):
  *
  *   alloc_contig_pages()   finds and allocates a range itself;
@@ -30,15 +30,14 @@
 #include "giga.h"
 
 /* No retry loops, no OOM killer: a failed range falls back to 2 MiB. */
-#define TDXGMEM_GFP_GIGA	(GFP_HIGHUSER | __GFP_NOWARN | __GFP_ZERO)
+#define TDXGMEM_GFP_GIGA	(GFP_HIGHUSER | __GFP_NOWARN)
 
 #if defined(HAVE_ALLOC_CONTIG_PAGES_NOPROF)
 #define TDXGMEM_HAVE_GIGA 1
 
-static struct page *tdxgmem_giga_contig(int nid)
+static struct page *tdxgmem_giga_contig(int nid, gfp_t gfp)
 {
-	return alloc_contig_pages_noprof(TDXGMEM_GIGA_PAGES, TDXGMEM_GFP_GIGA,
-					 nid, NULL);
+	return alloc_contig_pages_noprof(TDXGMEM_GIGA_PAGES, gfp, nid, NULL);
 }
 
 #elif defined(HAVE_ALLOC_CONTIG_RANGE_NOPROF) && \
@@ -65,7 +64,7 @@ static bool tdxgmem_giga_candidate(struct zone *zone, unsigned long start)
 	return true;
 }
 
-static struct page *tdxgmem_giga_search_node(int nid)
+static struct page *tdxgmem_giga_search_node(int nid, gfp_t gfp)
 {
 	pg_data_t *pgdat = NODE_DATA(nid);
 	int z;
@@ -84,8 +83,7 @@ static struct page *tdxgmem_giga_search_node(int nid)
 				continue;
 			if (!alloc_contig_range_noprof(pfn,
 						       pfn + TDXGMEM_GIGA_PAGES,
-						       MIGRATE_MOVABLE,
-						       TDXGMEM_GFP_GIGA))
+						       MIGRATE_MOVABLE, gfp))
 				return pfn_to_page(pfn);
 			cond_resched();
 		}
@@ -94,15 +92,15 @@ static struct page *tdxgmem_giga_search_node(int nid)
 }
 
 /* The preferred node first, then the others, as alloc_pages_node(). */
-static struct page *tdxgmem_giga_contig(int nid)
+static struct page *tdxgmem_giga_contig(int nid, gfp_t gfp)
 {
-	struct page *page = tdxgmem_giga_search_node(nid);
+	struct page *page = tdxgmem_giga_search_node(nid, gfp);
 	int n;
 
 	for_each_online_node(n) {
 		if (page || n == nid)
 			continue;
-		page = tdxgmem_giga_search_node(n);
+		page = tdxgmem_giga_search_node(n, gfp);
 	}
 	return page;
 }
@@ -110,7 +108,7 @@ static struct page *tdxgmem_giga_contig(int nid)
 #else
 #define TDXGMEM_HAVE_GIGA 0
 
-static struct page *tdxgmem_giga_contig(int nid)
+static struct page *tdxgmem_giga_contig(int nid, gfp_t gfp)
 {
 	return NULL;
 }
@@ -127,16 +125,21 @@ bool tdxgmem_giga_supported(void)
 }
 
 /**
- * tdxgmem_giga_alloc() - allocate a naturally aligned, zeroed 1 GiB range.
+ * tdxgmem_giga_alloc() - allocate a naturally aligned 1 GiB range.
  * @nid: preferred node, or NUMA_NO_NODE.
+ * @uncleared: the caller does not need it cleared (the allocator may
+ *	       still clear it: init_on_alloc).
  *
  * May sleep for long: it migrates what is in the way.
  *
  * Return: the first of 2^18 order-0 pages, each with one reference, or
  * NULL; not charged to any memory cgroup.
  */
-struct page *tdxgmem_giga_alloc(int nid)
+struct page *tdxgmem_giga_alloc(int nid, bool uncleared)
 {
+	gfp_t gfp = TDXGMEM_GFP_GIGA | (uncleared ? 0 : __GFP_ZERO);
+
 	might_sleep();
-	return tdxgmem_giga_contig(nid == NUMA_NO_NODE ? numa_mem_id() : nid);
+	return tdxgmem_giga_contig(nid == NUMA_NO_NODE ? numa_mem_id() : nid,
+				   gfp);
 }

@@ -42,6 +42,6 @@ struct tdxgmem_giga {
 };
 
 bool tdxgmem_giga_supported(void);
-struct page *tdxgmem_giga_alloc(int nid);
+struct page *tdxgmem_giga_alloc(int nid, bool uncleared);
 
 #endif /* _TDXGMEM_GIGA_H */

@@ -80,10 +80,12 @@ void tdxgmem_chunk_bits_init(struct tdxgmem_chunk_bits *b, bool private)
 		b->private[i] = private ? ~0ULL : 0;
 		b->quarantined[i] = 0;
 		b->hwpoison[i] = 0;
+		b->uncleared[i] = 0;
 	}
 	b->nr_populated = 0;
 	b->nr_quarantined = 0;
 	b->nr_hwpoison = 0;
+	b->nr_uncleared = 0;
 	b->contig = false;
 }
 
@@ -163,6 +165,10 @@ void tdxgmem_chunk_unpopulate(struct tdxgmem_chunk_bits *b, u32 i)
 	if (tdxgmem_bit_test(b->hwpoison, i)) {
 		tdxgmem_bits_assign(b->hwpoison, i, i + 1, false);
 		b->nr_hwpoison--;
+	}
+	if (tdxgmem_bit_test(b->uncleared, i)) {
+		tdxgmem_bits_assign(b->uncleared, i, i + 1, false);
+		b->nr_uncleared--;
 	}
 }
 

@@ -34,9 +34,14 @@
  * @hwpoison:     bit set: memory failure hit the populated page (found by
  *                tdxgmem, which is not told; see store.c). Cleared when the
  *                page leaves the file.
+ * @uncleared:   bit set: the populated private page was never cleared by
+ *                the host: populated for a consumer that initializes its
+ *                pages (TDXGMEM_CLIENT_INITIALIZES); cleared before anybody
+ *                else may read it (zeroing.c).
  * @nr_populated: number of bits set in @populated.
  * @nr_quarantined: number of bits set in @quarantined.
  * @nr_hwpoison:  number of bits set in @hwpoison.
+ * @nr_uncleared: number of bits set in @uncleared.
  * @contig:       every populated page belongs to one naturally aligned,
  *                physically contiguous 2 MiB block, at its own index.
  */
@@ -45,9 +50,11 @@ struct tdxgmem_chunk_bits {
 	u64 private[TDXGMEM_CHUNK_WORDS];
 	u64 quarantined[TDXGMEM_CHUNK_WORDS];
 	u64 hwpoison[TDXGMEM_CHUNK_WORDS];
+	u64 uncleared[TDXGMEM_CHUNK_WORDS];
 	u32 nr_populated;
 	u32 nr_quarantined;
 	u32 nr_hwpoison;
+	u32 nr_uncleared;
 	bool contig;
 };
 

@@ -84,10 +84,10 @@ MODULE_PARM_DESC(mem_limit_pct,
 
 /* 2 MiB attempt: cheap, no retries, no compaction storms, no OOM killer. */
 #define TDXGMEM_GFP_CHUNK	(GFP_HIGHUSER | __GFP_ACCOUNT | __GFP_NORETRY | \
-				 __GFP_NOWARN | __GFP_ZERO)
+				 __GFP_NOWARN)
 /* 4 KiB pages: reclaim hard, but fail rather than OOM-kill. */
 #define TDXGMEM_GFP_PAGE	(GFP_HIGHUSER | __GFP_ACCOUNT | \
-				 __GFP_RETRY_MAYFAIL | __GFP_NOWARN | __GFP_ZERO)
+				 __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
 /* Metadata: charged like the pages, never the OOM killer either. */
 #define TDXGMEM_GFP_META	(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | \
 				 __GFP_NOWARN)
@@ -153,6 +153,55 @@ static pgoff_t tdxgmem_chunk_pgoff(unsigned long idx)
 {
 	return (pgoff_t)idx << TDXGMEM_CHUNK_SHIFT;
 }
+
+/* @gfp for new backing: cleared by the allocator unless @uncleared. */
+static gfp_t tdxgmem_gfp(gfp_t gfp, bool uncleared)
+{
+	return uncleared ? gfp : gfp | __GFP_ZERO;
+}
+
+/*
+ * New backing [@first, @end) of @c: the allocator cleared it, unless
+ * @uncleared; then its private pages are marked so (zeroing.c) and its
+ * shared ones, which userspace may read at once, are cleared now.
+ * Called with file.lock held, before the pages may leave the direct map.
+ */
+static void tdxgmem_chunk_new_pages(struct tdxgmem_file *f,
+				    struct tdxgmem_chunk *c, u32 first,
+				    u32 end, bool uncleared)
+{
+	unsigned long zeroed = 0, skipped = 0;
+	u32 i;
+
+	for (i = first; i < end; i++) {
+		if (!uncleared) {
+			zeroed++;
+		} else if (tdxgmem_bit_test(c->bits.private, i)) {
+			tdxgmem_bits_assign(c->bits.uncleared, i, i + 1, true);
+			skipped++;
+		} else {
+			clear_highpage(tdxgmem_chunk_page(c, i));
+			zeroed++;
+		}
+	}
+	c->bits.nr_uncleared += skipped;
+	f->nr_uncleared += skipped;
+	atomic64_add(zeroed, &tdxgmem_stats.zeroed_pages);
+	atomic64_add(skipped, &tdxgmem_stats.zero_skipped_pages);
+}
+
+/* Page @i of @c is cleared now; it was uncleared. */
+static void tdxgmem_chunk_cleared(struct tdxgmem_file *f,
+				  struct tdxgmem_chunk *c, u32 i)
+{
+	tdxgmem_bits_assign(c->bits.uncleared, i, i + 1, false);
+	c->bits.nr_uncleared--;
+	f->nr_uncleared--;
+	atomic64_inc(&tdxgmem_stats.zeroed_pages);
+}
+
+/* Pages cleared through one temporary mapping (64: 512 bytes of stack). */
+#define TDXGMEM_CLEAR_RUN	64
 
 /*
  * Record the populated pages of [@first, @last) of @c (chunk @idx of @f)
@@ -260,6 +309,65 @@ static bool tdxgmem_dm_wanted(struct tdxgmem_file *f, struct tdxgmem_chunk *c,
 	    tdxgmem_bit_test(c->bits.quarantined, i))
 		return false;
 	return tdxgmem_bit_test(only ? only : c->bits.private, i);
+}
+
+/* Clear @n pages of @c, @at[] their indices, out of the direct map. */
+static int tdxgmem_chunk_clear_run(struct tdxgmem_file *f,
+				   struct tdxgmem_chunk *c, struct page **run,
+				   const u32 *at, unsigned int n)
+{
+	unsigned int k;
+	int ret;
+
+	if (!n)
+		return 0;
+	ret = tdxgmem_clear_unmapped(run, n, tdxgmem_tdx_reset_needed(f));
+	for (k = 0; !ret && k < n; k++)
+		tdxgmem_chunk_cleared(f, c, at[k]);
+	return ret;
+}
+
+/*
+ * Clear the uncleared pages of [@first, @last) of @c before anybody but a
+ * consumer that initializes them may read them. Poisoned and quarantined
+ * pages are never read: they stay as they are. Private pages of a
+ * NO_DIRECT_MAP file are out of the direct map: cleared through a
+ * temporary mapping. Called with file.lock held.
+ *
+ * Return: 0, or -ENOMEM if a temporary mapping failed (what was cleared
+ * stays so).
+ */
+static int tdxgmem_chunk_clear(struct tdxgmem_file *f,
+			       struct tdxgmem_chunk *c, u32 first, u32 last)
+{
+	struct page *run[TDXGMEM_CLEAR_RUN];
+	u32 at[TDXGMEM_CLEAR_RUN];
+	unsigned int n = 0;
+	struct page *page;
+	int ret;
+	u32 i;
+
+	for (i = first; c->bits.nr_uncleared && i < last; i++) {
+		if (!tdxgmem_bit_test(c->bits.uncleared, i) ||
+		    tdxgmem_bit_test(c->bits.hwpoison, i) ||
+		    tdxgmem_bit_test(c->bits.quarantined, i))
+			continue;
+		page = tdxgmem_chunk_page(c, i);
+		if (!tdxgmem_dm_wanted(f, c, i, NULL)) {
+			clear_highpage(page);
+			tdxgmem_chunk_cleared(f, c, i);
+			continue;
+		}
+		run[n] = page;
+		at[n++] = i;
+		if (n == TDXGMEM_CLEAR_RUN) {
+			ret = tdxgmem_chunk_clear_run(f, c, run, at, n);
+			if (ret)
+				return ret;
+			n = 0;
+		}
+	}
+	return tdxgmem_chunk_clear_run(f, c, run, at, n);
 }
 
 /*
@@ -378,7 +486,9 @@ static bool tdxgmem_chunk_free_block(struct tdxgmem_file *f,
 	__free_pages(c->base, TDXGMEM_CHUNK_SHIFT);
 	c->block = false;
 	tdxgmem_bits_assign(c->bits.populated, 0, TDXGMEM_CHUNK_PAGES, false);
+	tdxgmem_bits_assign(c->bits.uncleared, 0, TDXGMEM_CHUNK_PAGES, false);
 	c->bits.nr_populated = 0;
+	c->bits.nr_uncleared = 0;
 	atomic64_inc(&tdxgmem_stats.block_frees);
 	return true;
 }
@@ -395,7 +505,7 @@ static unsigned long tdxgmem_chunk_free(struct tdxgmem_file *f,
 					u32 last)
 {
 	unsigned long freed = 0, kept = 0;
-	u32 i;
+	u32 i, uncleared = c->bits.nr_uncleared;
 
 	f->state_gen++;
 	tdxgmem_chunk_put_giga(c);
@@ -419,6 +529,7 @@ static unsigned long tdxgmem_chunk_free(struct tdxgmem_file *f,
 	}
 out:
 	f->nr_populated -= freed;
+	f->nr_uncleared -= uncleared - c->bits.nr_uncleared;
 	tdxgmem_unreserve(freed);
 	atomic64_add(freed, &tdxgmem_stats.frees);
 	return kept;
@@ -474,8 +585,12 @@ static bool tdxgmem_giga_free_whole(struct tdxgmem_file *f, unsigned long idx,
 				    false);
 		tdxgmem_bits_assign(cc->bits.hwpoison, 0, TDXGMEM_CHUNK_PAGES,
 				    false);
+		tdxgmem_bits_assign(cc->bits.uncleared, 0, TDXGMEM_CHUNK_PAGES,
+				    false);
+		f->nr_uncleared -= cc->bits.nr_uncleared;
 		cc->bits.nr_populated = 0;
 		cc->bits.nr_hwpoison = 0;
+		cc->bits.nr_uncleared = 0;
 		cc->bits.contig = false;
 		cc->base = NULL;
 	}
@@ -534,13 +649,14 @@ static void tdxgmem_chunk_trim(struct tdxgmem_file *f, unsigned long idx,
 
 /* Back a whole, empty chunk @c (index @idx) with one 2 MiB block. */
 static bool tdxgmem_chunk_fill_huge(struct tdxgmem_file *f, unsigned long idx,
-				    struct tdxgmem_chunk *c)
+				    struct tdxgmem_chunk *c, bool uncleared)
 {
 	struct page *page;
 
 	if (tdxgmem_reserve(f, TDXGMEM_CHUNK_PAGES))
 		return false;
-	page = alloc_pages_node(f->nid, TDXGMEM_GFP_CHUNK, TDXGMEM_CHUNK_SHIFT);
+	page = alloc_pages_node(f->nid, tdxgmem_gfp(TDXGMEM_GFP_CHUNK, uncleared),
+				TDXGMEM_CHUNK_SHIFT);
 	if (!page) {
 		tdxgmem_unreserve(TDXGMEM_CHUNK_PAGES);
 		return false;
@@ -552,6 +668,7 @@ static bool tdxgmem_chunk_fill_huge(struct tdxgmem_file *f, unsigned long idx,
 	tdxgmem_bits_assign(c->bits.populated, 0, TDXGMEM_CHUNK_PAGES, true);
 	c->bits.nr_populated = TDXGMEM_CHUNK_PAGES;
 	f->nr_populated += TDXGMEM_CHUNK_PAGES;
+	tdxgmem_chunk_new_pages(f, c, 0, TDXGMEM_CHUNK_PAGES, uncleared);
 	atomic64_inc(&tdxgmem_stats.chunk_allocs);
 	/* Scanned once now: later answers and the free need not. */
 	tdxgmem_chunk_vouch(f, idx, c);
@@ -583,7 +700,8 @@ static int tdxgmem_chunk_ensure_array(struct tdxgmem_chunk *c)
 }
 
 static int tdxgmem_chunk_fill_page(struct tdxgmem_file *f,
-				   struct tdxgmem_chunk *c, u32 i)
+				   struct tdxgmem_chunk *c, u32 i,
+				   bool uncleared)
 {
 	struct page *page;
 	int ret;
@@ -594,7 +712,8 @@ static int tdxgmem_chunk_fill_page(struct tdxgmem_file *f,
 	ret = tdxgmem_reserve(f, 1);
 	if (ret)
 		return ret;
-	page = alloc_pages_node(f->nid, TDXGMEM_GFP_PAGE, 0);
+	page = alloc_pages_node(f->nid, tdxgmem_gfp(TDXGMEM_GFP_PAGE, uncleared),
+				0);
 	if (!page) {
 		tdxgmem_unreserve(1);
 		return -ENOMEM;
@@ -603,6 +722,7 @@ static int tdxgmem_chunk_fill_page(struct tdxgmem_file *f,
 	tdxgmem_bits_assign(c->bits.populated, i, i + 1, true);
 	c->bits.nr_populated++;
 	f->nr_populated++;
+	tdxgmem_chunk_new_pages(f, c, i, i + 1, uncleared);
 	atomic64_inc(&tdxgmem_stats.page_allocs);
 	return 0;
 }
@@ -793,7 +913,7 @@ static bool tdxgmem_giga_wanted(struct tdxgmem_file *f, unsigned long first)
  * pages quarantined because their direct-map state is unknown).
  */
 static int tdxgmem_giga_fill(struct tdxgmem_file *f, unsigned long first,
-			     struct tdxgmem_dm_batch *b)
+			     bool uncleared, struct tdxgmem_dm_batch *b)
 {
 	struct tdxgmem_chunk *c;
 	struct tdxgmem_giga *g;
@@ -811,7 +931,7 @@ static int tdxgmem_giga_fill(struct tdxgmem_file *f, unsigned long first,
 	for (k = 0; k < TDXGMEM_GIGA_CHUNKS; k++)
 		if (IS_ERR(tdxgmem_chunk_get(f, first + k)))
 			goto trim;
-	page = tdxgmem_giga_alloc(f->nid);
+	page = tdxgmem_giga_alloc(f->nid, uncleared);
 	if (!page)
 		goto trim;
 	g->base = page;
@@ -827,6 +947,8 @@ static int tdxgmem_giga_fill(struct tdxgmem_file *f, unsigned long first,
 		tdxgmem_bits_assign(c->bits.populated, 0, TDXGMEM_CHUNK_PAGES,
 				    true);
 		c->bits.nr_populated = TDXGMEM_CHUNK_PAGES;
+		tdxgmem_chunk_new_pages(f, c, 0, TDXGMEM_CHUNK_PAGES,
+					uncleared);
 		/* Scanned once now, as a 2 MiB block. */
 		tdxgmem_chunk_vouch(f, first + k, c);
 	}
@@ -893,12 +1015,15 @@ out:
  * Populate pages [@first, @end) of chunk @idx. @order: how much the caller
  * is happy to have populated around them: TDXGMEM_GIGA_ORDER, their whole
  * GiB (a 1 GiB range may be used); TDXGMEM_CHUNK_SHIFT, their whole chunk
- * (a 2 MiB block may be used); 0, just them.
+ * (a 2 MiB block may be used); 0, just them. @initializes: for consumers
+ * that initialize private pages: those may stay uncleared
+ * (tdxgmem_zeroing_skippable()).
  * Called with file.lock held and the file's memcg active.
  */
 static int tdxgmem_chunk_fill(struct tdxgmem_file *f, unsigned long idx,
-			      u32 first, u32 end, int order)
+			      u32 first, u32 end, int order, bool initializes)
 {
+	bool uncleared = initializes && tdxgmem_zeroing_skippable();
 	unsigned long gfirst = idx & ~(TDXGMEM_GIGA_CHUNKS - 1);
 	struct tdxgmem_dm_batch b;
 	struct tdxgmem_chunk *c;
@@ -914,7 +1039,7 @@ static int tdxgmem_chunk_fill(struct tdxgmem_file *f, unsigned long idx,
 	 */
 	tdxgmem_dm_batch_begin(&b, false);
 	if (order >= TDXGMEM_GIGA_ORDER && tdxgmem_giga_wanted(f, gfirst)) {
-		ret = tdxgmem_giga_fill(f, gfirst, &b);
+		ret = tdxgmem_giga_fill(f, gfirst, uncleared, &b);
 		if (ret) {
 			tdxgmem_dm_batch_commit(&b);
 			return ret < 0 ? ret : 0;
@@ -928,7 +1053,7 @@ static int tdxgmem_chunk_fill(struct tdxgmem_file *f, unsigned long idx,
 	}
 	if (order >= TDXGMEM_CHUNK_SHIFT && f->huge && !c->bits.nr_populated &&
 	    tdxgmem_chunk_span(f, idx) == TDXGMEM_CHUNK_PAGES) {
-		if (tdxgmem_chunk_fill_huge(f, idx, c)) {
+		if (tdxgmem_chunk_fill_huge(f, idx, c, uncleared)) {
 			ret = tdxgmem_fill_zap_chunk(f, idx, c, &b);
 			trace_tdxgmem_populate(f->id, tdxgmem_chunk_pgoff(idx),
 					       TDXGMEM_CHUNK_PAGES,
@@ -942,7 +1067,7 @@ static int tdxgmem_chunk_fill(struct tdxgmem_file *f, unsigned long idx,
 		if (tdxgmem_bit_test(c->bits.populated, i))
 			continue;
 		added = true;
-		ret = tdxgmem_chunk_fill_page(f, c, i);
+		ret = tdxgmem_chunk_fill_page(f, c, i, uncleared);
 		if (ret)
 			break;
 		ret = tdxgmem_chunk_dm(f, idx, c, i, i + 1, NULL, true, &b,
@@ -1002,13 +1127,16 @@ void tdxgmem_store_destroy(struct tdxgmem_file *f)
  * @f:     the file.
  * @start: first page.
  * @end:   one past the last page, at most f->nr_pages.
+ * @initializes: only consumers that initialize private pages bind the
+ *         range: those may stay uncleared.
  *
  * Called with the invalidate lock held shared. Pages already populated
  * stay; on error what was allocated so far stays too (as upstream gmem).
  *
  * Return: 0, -ENOMEM (also when mem_limit_pct is reached) or -EINTR.
  */
-int tdxgmem_store_populate(struct tdxgmem_file *f, pgoff_t start, pgoff_t end)
+int tdxgmem_store_populate(struct tdxgmem_file *f, pgoff_t start, pgoff_t end,
+			   bool initializes)
 {
 	struct mem_cgroup *old = set_active_memcg(f->memcg);
 	pgoff_t pg, next;
@@ -1033,7 +1161,7 @@ int tdxgmem_store_populate(struct tdxgmem_file *f, pgoff_t start, pgoff_t end)
 		}
 		mutex_lock(&f->lock);
 		ret = tdxgmem_chunk_fill(f, idx, first, first + (next - pg),
-					 order);
+					 order, initializes);
 		mutex_unlock(&f->lock);
 		if (ret)
 			break;
@@ -1067,7 +1195,8 @@ static struct page *tdxgmem_store_shared(struct tdxgmem_file *f,
 	if (!c || !tdxgmem_bit_test(c->bits.populated, i)) {
 		struct mem_cgroup *old = set_active_memcg(f->memcg);
 
-		ret = tdxgmem_chunk_fill(f, idx, i, i + 1, TDXGMEM_GIGA_ORDER);
+		ret = tdxgmem_chunk_fill(f, idx, i, i + 1, TDXGMEM_GIGA_ORDER,
+					 false);
 		set_active_memcg(old);
 		if (ret) {
 			page = ERR_PTR(ret);
@@ -1175,6 +1304,31 @@ int tdxgmem_store_punch(struct tdxgmem_file *f, pgoff_t start, pgoff_t end)
 	return kept ? -EIO : 0;
 }
 
+/*
+ * Clear what a consumer that does not initialize private pages may map of
+ * an answer of @order for page @i of chunk @idx (@c): the page, its chunk,
+ * or its GiB. Called with file.lock held.
+ */
+static int tdxgmem_clear_answer(struct tdxgmem_file *f, unsigned long idx,
+				struct tdxgmem_chunk *c, u32 i, int order)
+{
+	unsigned long first = idx & ~(TDXGMEM_GIGA_CHUNKS - 1), k;
+	int ret;
+
+	if (order < TDXGMEM_CHUNK_SHIFT)
+		return tdxgmem_chunk_clear(f, c, i, i + 1);
+	if (order < TDXGMEM_GIGA_ORDER)
+		return tdxgmem_chunk_clear(f, c, 0, TDXGMEM_CHUNK_PAGES);
+	for (k = 0; k < TDXGMEM_GIGA_CHUNKS; k++) {
+		ret = tdxgmem_chunk_clear(f, xa_load(&f->chunks, first + k), 0,
+					  TDXGMEM_CHUNK_PAGES);
+		if (ret)
+			return ret;
+		cond_resched();
+	}
+	return 0;
+}
+
 /**
  * tdxgmem_store_get_pfn() - a private page for a consumer (KVM).
  * @f:       the file.
@@ -1182,6 +1336,10 @@ int tdxgmem_store_punch(struct tdxgmem_file *f, pgoff_t start, pgoff_t end)
  * @alloc:   populate the page (its whole chunk at 2 MiB if the chunk is
  *           empty, its whole GiB at 1 GiB if that is empty and the file
  *           asked for 1 GiB backing) if it has no backing yet.
+ * @initializes: the consumer initializes private pages: they may be
+ *           populated uncleared, and are handed to it as they are; for
+ *           any other consumer every uncleared page of the answer's block
+ *           is cleared first.
  * @pfn:     result: the page's pfn.
  * @order:   result: what the backing allows: TDXGMEM_GIGA_ORDER if the
  *           page's GiB may be mapped at 1 GiB as a whole
@@ -1193,10 +1351,11 @@ int tdxgmem_store_punch(struct tdxgmem_file *f, pgoff_t start, pgoff_t end)
  * invalidation callbacks.
  *
  * Return: 0; -EPERM the page is shared; -EIO it is quarantined; -EHWPOISON
- * memory failure hit it; -ENOENT no backing and !@alloc; -ENOMEM.
+ * memory failure hit it; -ENOENT no backing and !@alloc; -ENOMEM (also: an
+ * uncleared page could not be cleared).
  */
 int tdxgmem_store_get_pfn(struct tdxgmem_file *f, pgoff_t index, bool alloc,
-			  unsigned long *pfn, int *order)
+			  bool initializes, unsigned long *pfn, int *order)
 {
 	unsigned long idx = index >> TDXGMEM_CHUNK_SHIFT;
 	u32 i = index & TDXGMEM_CHUNK_MASK;
@@ -1217,7 +1376,8 @@ int tdxgmem_store_get_pfn(struct tdxgmem_file *f, pgoff_t index, bool alloc,
 			goto out;
 		}
 		old = set_active_memcg(f->memcg);
-		ret = tdxgmem_chunk_fill(f, idx, i, i + 1, TDXGMEM_GIGA_ORDER);
+		ret = tdxgmem_chunk_fill(f, idx, i, i + 1, TDXGMEM_GIGA_ORDER,
+					 initializes);
 		set_active_memcg(old);
 		if (ret)
 			goto out;
@@ -1241,6 +1401,8 @@ int tdxgmem_store_get_pfn(struct tdxgmem_file *f, pgoff_t index, bool alloc,
 		*order = TDXGMEM_GIGA_ORDER;
 	else if (tdxgmem_chunk_huge_mappable(&c->bits))
 		*order = TDXGMEM_CHUNK_SHIFT;
+	if (!initializes && f->nr_uncleared)
+		ret = tdxgmem_clear_answer(f, idx, c, i, *order);
 out:
 	mutex_unlock(&f->lock);
 	return ret;
@@ -1599,16 +1761,27 @@ int tdxgmem_store_convert_commit(struct tdxgmem_file *f, pgoff_t start,
 
 	lockdep_assert_held_write(&f->inode->i_mapping->invalidate_lock);
 	mutex_lock(&f->lock);
-	/* Through the direct map, so before the pages may leave it. */
+	/*
+	 * Through the direct map, so before the pages may leave it (to
+	 * shared, the invalidation put them back). A page never cleared
+	 * (only a private one may be) is cleared even with PRESERVE: what it
+	 * holds is not the consumer's.
+	 */
 	tdxgmem_for_each_chunk(f, idx, c, start, end) {
 		tdxgmem_chunk_clip(idx, start, end, &first, &last);
 		tdxgmem_chunk_find_hwpoison(f, idx, c, first, last);
-		for (i = first; zero && i < last; i++) {
+		for (i = first; i < last; i++) {
+			bool uncleared = tdxgmem_bit_test(c->bits.uncleared, i);
+
 			/* A poisoned page is never read or written again. */
-			if (tdxgmem_bit_test(c->bits.private, i) != private &&
-			    tdxgmem_bit_test(c->bits.populated, i) &&
-			    !tdxgmem_bit_test(c->bits.hwpoison, i))
+			if (tdxgmem_bit_test(c->bits.private, i) == private ||
+			    !tdxgmem_bit_test(c->bits.populated, i) ||
+			    tdxgmem_bit_test(c->bits.hwpoison, i))
+				continue;
+			if (zero || uncleared)
 				clear_highpage(tdxgmem_chunk_page(c, i));
+			if (uncleared)
+				tdxgmem_chunk_cleared(f, c, i);
 		}
 		cond_resched();
 	}

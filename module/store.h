@@ -62,6 +62,7 @@ struct tdxgmem_chunk {
  * @lock:         protects @chunks and every chunk's state.
  * @chunks:       struct tdxgmem_chunk by chunk index; absent = untouched.
  * @nr_populated: pages this file holds.
+ * @nr_uncleared: of them, pages never cleared (chunk bits @uncleared).
  * @state_gen:    bumped under @lock by every change of a chunk's state
  *                (what struct tdxgmem_giga caches is checked against it).
  * @bindings:     struct tdxgmem_binding of consumers; changed with the
@@ -94,6 +95,7 @@ struct tdxgmem_file {
 	struct mutex lock;	/* see store.c for the lock order */
 	struct xarray chunks;
 	unsigned long nr_populated;
+	unsigned long nr_uncleared;
 	u64 state_gen;
 	struct list_head bindings;
 	struct kref ref;
@@ -107,13 +109,14 @@ struct tdxgmem_file {
 
 void tdxgmem_store_init(struct tdxgmem_file *f);
 void tdxgmem_store_destroy(struct tdxgmem_file *f);
-int tdxgmem_store_populate(struct tdxgmem_file *f, pgoff_t start, pgoff_t end);
+int tdxgmem_store_populate(struct tdxgmem_file *f, pgoff_t start, pgoff_t end,
+			   bool initializes);
 struct page *tdxgmem_store_get_shared(struct tdxgmem_file *f, pgoff_t index);
 int tdxgmem_store_shared_pfn(struct tdxgmem_file *f, pgoff_t index,
 			     unsigned long *pfn);
 int tdxgmem_store_punch(struct tdxgmem_file *f, pgoff_t start, pgoff_t end);
 int tdxgmem_store_get_pfn(struct tdxgmem_file *f, pgoff_t index, bool alloc,
-			  unsigned long *pfn, int *order);
+			  bool initializes, unsigned long *pfn, int *order);
 int tdxgmem_store_convert_prepare(struct tdxgmem_file *f, pgoff_t start,
 				  pgoff_t end, bool private, bool check_pins,
 				  pgoff_t *bad, unsigned long *nr);

@@ -37,14 +37,13 @@ bool tdxgmem_tdx_reset_needed(const struct tdxgmem_file *f)
 }
 
 /**
- * tdxgmem_tdx_reset_page() - write zeroes over a whole page in full cache
+ * tdxgmem_tdx_reset_addr() - write zeroes over a whole page in full cache
  *                            lines, as tdx_quirk_reset_paddr() does.
- * @page: a page in the direct map, owned by the caller.
+ * @p: the page's kernel address (direct map or a temporary mapping).
  */
-void tdxgmem_tdx_reset_page(struct page *page)
+void tdxgmem_tdx_reset_addr(void *p)
 {
 	const void *zero = page_address(ZERO_PAGE(0));
-	char *p = page_address(page);
 	unsigned int off;
 
 	/* CPUs with the erratum have MOVDIR64B; the forced test mode may not. */
@@ -56,4 +55,13 @@ void tdxgmem_tdx_reset_page(struct page *page)
 		movdir64b(p + off, zero);
 	/* MOVDIR64B is weakly ordered: later users must see the zeroes. */
 	mb();
+}
+
+/**
+ * tdxgmem_tdx_reset_page() - tdxgmem_tdx_reset_addr() of a page.
+ * @page: a page in the direct map, owned by the caller.
+ */
+void tdxgmem_tdx_reset_page(struct page *page)
+{
+	tdxgmem_tdx_reset_addr(page_address(page));
 }

@@ -126,6 +126,8 @@ int tdxgmem_bindings_report(struct tdxgmem_file *f,
 				      const struct tdxgmem_binding_info *bi),
 			    void *arg);
 int tdxgmem_bindings_split(struct tdxgmem_file *f, pgoff_t start, pgoff_t end);
+bool tdxgmem_bindings_initialize(struct tdxgmem_file *f, pgoff_t start,
+				 pgoff_t end);
 void tdxgmem_bindings_invalidate(struct tdxgmem_file *f, pgoff_t start,
 				 pgoff_t end, enum tdxgmem_inval_reason reason);
 void tdxgmem_bindings_release(struct tdxgmem_file *f);
@@ -148,7 +150,13 @@ extern bool tdxgmem_poison_scan_always;
 struct page;
 extern bool tdxgmem_tdx_pw_mce_force;
 bool tdxgmem_tdx_reset_needed(const struct tdxgmem_file *f);
+void tdxgmem_tdx_reset_addr(void *p);
 void tdxgmem_tdx_reset_page(struct page *page);
+
+/* zeroing.c */
+bool tdxgmem_zeroing_skippable(void);
+int tdxgmem_clear_unmapped(struct page **pages, unsigned int n, bool reset);
+
 int tdxgmem_directmap_init(void);
 enum tdxgmem_directmap_mode tdxgmem_directmap_mode(void);
 const char *tdxgmem_directmap_name(void);

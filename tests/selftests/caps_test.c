@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* /dev/tdxgmem: device node, TDXGMEM_GET_CAPS, bad ioctls. */
+#include <sys/klog.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
@@ -34,8 +35,50 @@ TEST(caps_values)
 		  !!(caps.supported_flags & TDXGMEM_F_NO_DIRECT_MAP));
 	EXPECT_LT(0, caps.max_file_size);
 	EXPECT_EQ(0, caps.max_file_size % SZ_4K);
-	for (int i = 0; i < 4; i++)
+	EXPECT_EQ(0, caps.features & ~TDXGMEM_FEATURE_SKIP_ZEROING);
+	for (int i = 0; i < 3; i++)
 		EXPECT_EQ(0, caps.reserved[i]);
+	close(dev);
+}
+
+/*
+ * Whether the page allocator clears every page, as the kernel said at boot
+ * ("mem auto-init: stack:..., heap alloc:on|off, heap free:on|off"): 1
+ * clears, 0 does not, -1 the line is gone from the log.
+ */
+static int allocator_clears(void)
+{
+	static char log[1 << 20];
+	int n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, log, sizeof(log) - 1);
+	const char *l, *a, *f;
+
+	if (n < 0)
+		return -1;
+	log[n] = '\0';
+	l = strstr(log, "mem auto-init: stack:");
+	a = l ? strstr(l, "heap alloc:") : NULL;
+	f = l ? strstr(l, "heap free:") : NULL;
+	if (!a || !f)
+		return -1;
+	return !strncmp(a, "heap alloc:on", 13) || !strncmp(f, "heap free:on", 12);
+}
+
+/* Clearing can be skipped exactly where the allocator does not clear. */
+TEST(caps_skip_zeroing_follows_mem_auto_init)
+{
+	struct tdxgmem_caps caps = {};
+	int dev = tdxgmem_open_dev();
+	int clears = allocator_clears();
+
+	ASSERT_LE(0, dev);
+	if (clears < 0) {
+		close(dev);
+		SKIP(return, "no \"mem auto-init\" line left in the kernel log");
+	}
+	ASSERT_EQ(0, xioctl(dev, TDXGMEM_GET_CAPS, &caps));
+	EXPECT_EQ(!clears, !!(caps.features & TDXGMEM_FEATURE_SKIP_ZEROING));
+	TH_LOG("allocator clears: %d, features %#llx", clears,
+	       (unsigned long long)caps.features);
 	close(dev);
 }
 
@@ -45,9 +88,12 @@ TEST(caps_nonzero_input_rejected)
 	int dev = tdxgmem_open_dev();
 
 	ASSERT_LE(0, dev);
-	caps.reserved[3] = 1;
+	caps.reserved[2] = 1;
 	EXPECT_EQ(-EINVAL, xioctl(dev, TDXGMEM_GET_CAPS, &caps));
-	EXPECT_EQ(1, caps.reserved[3]);		/* untouched on error */
+	EXPECT_EQ(1, caps.reserved[2]);		/* untouched on error */
+	memset(&caps, 0, sizeof(caps));
+	caps.features = TDXGMEM_FEATURE_SKIP_ZEROING;	/* output only */
+	EXPECT_EQ(-EINVAL, xioctl(dev, TDXGMEM_GET_CAPS, &caps));
 	memset(&caps, 0, sizeof(caps));
 	caps.api_version = 1;
 	EXPECT_EQ(-EINVAL, xioctl(dev, TDXGMEM_GET_CAPS, &caps));

@@ -290,6 +290,14 @@ TEST(chunk_hwpoison)
 	/* Unpopulating an empty page changes nothing. */
 	tdxgmem_chunk_unpopulate(&b, 5);
 	CHECK_EQ(b.nr_populated, 511);
+
+	/* An uncleared page's contents leave with it: its bit goes too. */
+	tdxgmem_bits_assign(b.uncleared, 6, 8, true);
+	b.nr_uncleared = 2;
+	tdxgmem_chunk_unpopulate(&b, 7);
+	CHECK_EQ(b.nr_uncleared, 1);
+	CHECK(!tdxgmem_bit_test(b.uncleared, 7));
+	CHECK(tdxgmem_bit_test(b.uncleared, 6));
 }
 
 TEST(extent_merge)
