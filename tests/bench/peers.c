@@ -20,6 +20,7 @@
 #include <linux/memfd.h>
 
 #include "bench.h"
+#include "tests/kvmsim/kvmsim_uapi.h"
 #include "uapi/linux/tdxgmem.h"
 
 /*
@@ -94,11 +95,12 @@ static int tdx_prepare(struct peer *p, size_t size)
 		return why(p, TDXGMEM_DEVICE_PATH, errno);
 	memset(&caps, 0, sizeof(caps));
 	if (ioctl(p->aux_fd, TDXGMEM_GET_CAPS, &caps) == 0)
-		printf("# %s: caps api %u page_sizes %#llx flags %#llx max_file_size %llu\n",
+		printf("# %s: caps api %u page_sizes %#llx flags %#llx max_file_size %llu features %#llx\n",
 		       p->name, caps.api_version,
 		       (unsigned long long)caps.page_sizes,
 		       (unsigned long long)caps.supported_flags,
-		       (unsigned long long)caps.max_file_size);
+		       (unsigned long long)caps.max_file_size,
+		       (unsigned long long)caps.features);
 	else
 		printf("# %s: TDXGMEM_GET_CAPS: %s\n", p->name, strerror(errno));
 	return 0;
@@ -114,6 +116,61 @@ static int tdx_create(struct peer *p, size_t size)
 	c.huge_page_size_log2 = p->huge_log2;
 	c.numa_node = -1;
 	return neg_errno(ioctl(p->aux_fd, TDXGMEM_CREATE, &c));
+}
+
+/*
+ * tdxgmem for a consumer that initializes private pages (a TD): kvmsim
+ * binds the whole file with KVMSIM_BIND_INITIALIZES (untimed), so
+ * fallocate() may leave the pages uncleared.
+ */
+
+static int init_prepare(struct peer *p, size_t size)
+{
+	int r = tdx_prepare(p, size), dev;
+
+	if (r)
+		return r;
+	dev = open(KVMSIM_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	if (dev < 0)
+		return why(p, KVMSIM_DEVICE_PATH " (kvmsim not loaded)", errno);
+	p->kvm_fd = ioctl(dev, KVMSIM_CREATE_VM, 0);
+	r = errno;
+	close(dev);
+	return p->kvm_fd < 0 ? why(p, "KVMSIM_CREATE_VM", r) : 0;
+}
+
+static int init_create(struct peer *p, size_t size)
+{
+	struct kvmsim_bind b;
+	int fd = tdx_create(p, size);
+
+	if (fd < 0)
+		return fd;
+	memset(&b, 0, sizeof(b));
+	b.fd = fd;
+	b.flags = KVMSIM_BIND_INITIALIZES;
+	b.npages = size >> 12;
+	if (ioctl(p->kvm_fd, KVMSIM_BIND, &b)) {
+		int err = errno;
+
+		close(fd);
+		return why(p, "KVMSIM_BIND(INITIALIZES)", err);
+	}
+	p->saved = (long)b.id;
+	return fd;
+}
+
+/* Closing frees the pages; the binding, detached by then, goes after. */
+static int init_teardown(struct peer *p, int fd, size_t size)
+{
+	struct kvmsim_unbind u;
+	int r = close_fd(p, fd, size);
+
+	memset(&u, 0, sizeof(u));
+	u.id = (unsigned long long)p->saved;
+	if (ioctl(p->kvm_fd, KVMSIM_UNBIND, &u) && !r)
+		r = -errno;
+	return r;
 }
 
 /* shmem memfd */
@@ -301,6 +358,18 @@ struct peer peers[] = {
 	TDX("tdxgmem-2M", 21),
 	TDX("tdxgmem-4K", 12),
 	TDX("tdxgmem-1G", 30),
+	{
+		.name = "tdxgmem-init", .is_tdxgmem = 1, .huge_log2 = 21,
+		.create_op = "TDXGMEM_CREATE+KVMSIM_BIND",
+		.populate_op = "fallocate",
+		.method = "TDXGMEM_CREATE(log2=21, flags 0) + kvmsim binding "
+			  "of the whole file with TDXGMEM_CLIENT_INITIALIZES "
+			  "(untimed) + fallocate(KEEP_SIZE); teardown close "
+			  "+ KVMSIM_UNBIND",
+		.prepare = init_prepare, .create = init_create,
+		.populate = falloc_keep, .teardown = init_teardown,
+		.finish = close_aux,
+	},
 	{
 		.name = "shmem-memfd",
 		.create_op = "memfd_create", .populate_op = "fallocate",

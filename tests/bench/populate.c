@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * populate: time populating and tearing down N GiB of guest memory with
- * tdxgmem (2 MiB, 4 KiB and 1 GiB backing) and with its peers: shmem
+ * tdxgmem (2 MiB, 4 KiB and 1 GiB backing; 2 MiB bound by kvmsim as a
+ * consumer that initializes private pages, which needs tdxgmem_kvmsim.ko
+ * and skips clearing only on a boot with init_on_alloc=0) and with its
+ * peers: shmem
  * memfd, memfd_secret, hugetlbfs memfd (2 MiB and 1 GiB pages) and
  * upstream guest_memfd.
  *
@@ -206,9 +209,10 @@ static void tdx_columns(FILE *f, const struct peer *p)
 		       stats_get(&p->delta, "giga_fallbacks");
 	long long blocks = stats_get(&p->td_delta, "block_frees") +
 			   stats_get(&p->td_delta, "giga_frees");
+	long long zeroed = stats_get(&p->delta, "zeroed_pages");
 
 	if (!p->is_tdxgmem || !p->delta.n) {
-		fprintf(f, " %11s %9s %11s", "-", "-", "-");
+		fprintf(f, " %11s %9s %11s %11s", "-", "-", "-", "-");
 		return;
 	}
 	if (chunks >= 0 && pages >= 0)
@@ -221,6 +225,11 @@ static void tdx_columns(FILE *f, const struct peer *p)
 		fprintf(f, " %9s", "?");
 	if (blocks >= 0 && p->td_delta.n)
 		fprintf(f, " %11.0f", blocks / opt_gib);
+	else
+		fprintf(f, " %11s", "?");
+	/* MiB the host cleared per GiB populated (zeroed_pages). */
+	if (zeroed >= 0)
+		fprintf(f, " %11.0f", zeroed / 256.0 / opt_gib);
 	else
 		fprintf(f, " %11s", "?");
 }
@@ -258,10 +267,10 @@ static void print_table(FILE *f)
 		opt_gib, u.release, opt_reps);
 	fprintf(f, "ratios = peer time / tdxgmem-2M time in this boot (>1: peer slower)\n");
 	fprintf(f, "spread, td_spread = (max - min) / median of the populate, teardown times\n");
-	fprintf(f, "%-14s %11s %8s %11s %9s %8s %8s %11s %9s %11s %10s %4s\n",
+	fprintf(f, "%-14s %11s %8s %11s %9s %8s %8s %11s %9s %11s %11s %10s %4s\n",
 		"peer", "populate_ms", "spread", "teardown_ms", "td_spread",
 		"pop/2M", "td/2M", "allocs/GiB", "fallbacks", "blkfree/GiB",
-		"memdrop_MiB", "reps");
+		"zeroMiB/GiB", "memdrop_MiB", "reps");
 	for (i = 0; i < nr_peers; i++)
 		if (selected(&peers[i]))
 			print_row(f, &peers[i], ref);
