@@ -157,16 +157,20 @@ static int kvmsim_invalidate_end(void *client, u64 start, u64 end)
 	return ret;
 }
 
-const struct tdxgmem_client_ops kvmsim_ops = {
-	.split			= kvmsim_split,
-	.invalidate_begin	= kvmsim_invalidate_begin,
-	.invalidate_end		= kvmsim_invalidate_end,
-};
+#define KVMSIM_OPS(f) {					\
+	.split			= kvmsim_split,			\
+	.invalidate_begin	= kvmsim_invalidate_begin,	\
+	.invalidate_end		= kvmsim_invalidate_end,	\
+	.flags			= (f),				\
+}
 
-/* KVMSIM_BIND_TDX: the same callbacks, for a consumer that plays a TD. */
-const struct tdxgmem_client_ops kvmsim_tdx_ops = {
-	.split			= kvmsim_split,
-	.invalidate_begin	= kvmsim_invalidate_begin,
-	.invalidate_end		= kvmsim_invalidate_end,
-	.flags			= TDXGMEM_CLIENT_TDX,
+/*
+ * The same callbacks for every binding; the flags tell tdxgmem what kind of
+ * consumer it is. Index: KVMSIM_BIND_TDX (1) | KVMSIM_BIND_INITIALIZES (2).
+ */
+const struct tdxgmem_client_ops kvmsim_ops[4] = {
+	KVMSIM_OPS(0),
+	KVMSIM_OPS(TDXGMEM_CLIENT_TDX),
+	KVMSIM_OPS(TDXGMEM_CLIENT_INITIALIZES),
+	KVMSIM_OPS(TDXGMEM_CLIENT_TDX | TDXGMEM_CLIENT_INITIALIZES),
 };

@@ -149,6 +149,70 @@ static void kvmsim_fault_check_zero(struct kvmsim_vm *vm,
 	}
 }
 
+/* Write zeroes to @nr pages from @pfn, at @gfn of @b, 512 at a time. */
+static int kvmsim_init_pages(struct kvmsim_vm *vm,
+			     const struct kvmsim_binding *b, u64 gfn, u64 pfn,
+			     unsigned long nr)
+{
+	struct page **pages;
+	unsigned long done, n, i;
+	void *va;
+
+	if (!nr)
+		return 0;
+	pages = kmalloc_array(min(nr, KVMSIM_HUGE_PAGES), sizeof(*pages),
+			      GFP_KERNEL);
+	if (!pages)
+		return -ENOMEM;
+	for (done = 0; done < nr; done += n) {
+		n = min(nr - done, KVMSIM_HUGE_PAGES);
+		for (i = 0; i < n; i++)
+			pages[i] = pfn_to_page(pfn + done + i);
+		va = vmap(pages, n, VM_MAP, PAGE_KERNEL);
+		if (!va) {
+			kfree(pages);
+			return -ENOMEM;
+		}
+		memset(va, 0, n << PAGE_SHIFT);
+		vunmap(va);
+		vm->stats.initialized += n;
+		cond_resched();
+	}
+	kfree(pages);
+	/* Zeroes now, whatever kvmsim wrote there before. */
+	kvmsim_written_clear(b, gfn, gfn + nr);
+	return 0;
+}
+
+/*
+ * KVMSIM_BIND_INITIALIZES, before @e is installed: write every page of it
+ * that no private entry maps to the same pfn now, as a TD's AUG does;
+ * pages such an entry maps keep their contents (a promotion).
+ */
+static int kvmsim_fault_init(struct kvmsim_vm *vm,
+			     const struct kvmsim_binding *b,
+			     const struct kvmsim_entry *e)
+{
+	u64 end = e->gfn + kvmsim_entry_pages(e), gfn = e->gfn;
+	struct kvmsim_entry old;
+	unsigned long idx;
+	void *v;
+	int r;
+
+	xa_for_each_range(&vm->sept, idx, v, e->gfn, end - 1) {
+		kvmsim_decode(idx, v, &old);
+		if (old.shared || old.pfn != e->pfn + (idx - e->gfn))
+			continue;
+		r = kvmsim_init_pages(vm, b, gfn, e->pfn + (gfn - e->gfn),
+				      idx - gfn);
+		if (r)
+			return r;
+		gfn = idx + kvmsim_entry_pages(&old);
+	}
+	return kvmsim_init_pages(vm, b, gfn, e->pfn + (gfn - e->gfn),
+				 end - gfn);
+}
+
 /* Under mmu_lock, the fault still valid: map @gfn -> @pfn. */
 static int kvmsim_fault_install(struct kvmsim_vm *vm, struct kvmsim_binding *b,
 				struct kvmsim_fault *f, u64 pfn, int order)
@@ -183,9 +247,18 @@ static int kvmsim_fault_install(struct kvmsim_vm *vm, struct kvmsim_binding *b,
 		}
 	}
 
-	/* Shared pages may hold what userspace wrote through mmap(). */
-	if (!shared)
+	/*
+	 * Shared pages may hold what userspace wrote through mmap(). A
+	 * consumer that initializes private pages may get them uncleared;
+	 * KVMSIM_FAULT_RAW leaves them so.
+	 */
+	if (!shared && !b->initializes) {
 		kvmsim_fault_check_zero(vm, b, &e);
+	} else if (!shared && !(f->flags & KVMSIM_FAULT_RAW)) {
+		r = kvmsim_fault_init(vm, b, &e);
+		if (r)
+			return r;
+	}
 	r = kvmsim_sept_map(vm, &e);
 	if (r)
 		return r;
@@ -214,6 +287,8 @@ long kvmsim_fault(struct kvmsim_vm *vm, struct kvmsim_fault *f)
 	b = kvmsim_find_binding(vm, f->gfn);
 	if (!b)
 		return -ENOENT;
+	if ((f->flags & KVMSIM_FAULT_RAW) && !b->initializes)
+		return -EINVAL;
 
 	for (tries = 0; tries < KVMSIM_FAULT_TRIES; tries++) {
 		mutex_lock(&vm->mmu_lock);

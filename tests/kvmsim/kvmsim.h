@@ -61,6 +61,7 @@ enum kvmsim_kind {
  *            ones); under mmu_lock.
  * @tdx:      KVMSIM_BIND_TDX: plays KVM for a TD, which maps private
  *            pages at 2M at most.
+ * @initializes: KVMSIM_BIND_INITIALIZES: writes each private page it maps.
  */
 struct kvmsim_binding {
 	struct kvmsim_vm *vm;
@@ -73,6 +74,7 @@ struct kvmsim_binding {
 	struct list_head node;
 	enum kvmsim_kind inval_kinds;
 	bool tdx;
+	bool initializes;
 };
 
 /**
@@ -187,8 +189,7 @@ void kvmsim_written_clear(const struct kvmsim_binding *b, u64 start, u64 end);
 void kvmsim_written_exit(void);
 
 /* callbacks.c */
-extern const struct tdxgmem_client_ops kvmsim_ops;
-extern const struct tdxgmem_client_ops kvmsim_tdx_ops;
+extern const struct tdxgmem_client_ops kvmsim_ops[4];
 
 /* check.c */
 void kvmsim_violation(struct kvmsim_vm *vm, enum kvmsim_violation kind,

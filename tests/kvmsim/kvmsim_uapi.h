@@ -39,10 +39,25 @@
  */
 #define KVMSIM_BIND_TDX		_BITUL(0)
 
+/*
+ * KVMSIM_BIND_INITIALIZES (struct kvmsim_bind.flags): the binding
+ * initializes private pages as a TD does (include/linux/tdxgmem.h,
+ * TDXGMEM_CLIENT_INITIALIZES): it binds with TDXGMEM_CLIENT_INITIALIZES,
+ * and writes zeroes, through a temporary vmap() as KVMSIM_ACCESS reads,
+ * to every page of each private mapping it installs from tdxgmem_get_pfn()
+ * before the mapping can be accessed; pages that a private entry of the
+ * same pfn mapped already keep their contents (a promotion). Contents do
+ * not survive an unmap (as a TD's page after REMOVE and AUG again). Pages
+ * are not checked for zeroes when handed out: tdxgmem may hand them out
+ * uncleared. Counted in struct kvmsim_stats.initialized. Combinable with
+ * KVMSIM_BIND_TDX.
+ */
+#define KVMSIM_BIND_INITIALIZES	_BITUL(1)
+
 /**
  * struct kvmsim_bind - KVMSIM_BIND: bind file pages to guest frames.
  * @fd:       a tdxgmem file.
- * @flags:    0 or KVMSIM_BIND_TDX.
+ * @flags:    0, KVMSIM_BIND_TDX and/or KVMSIM_BIND_INITIALIZES.
  * @pgoff:    first page of the file.
  * @npages:   number of pages.
  * @base_gfn: guest frame of @pgoff.
@@ -81,6 +96,14 @@ struct kvmsim_unbind {
 /* A shared access (struct kvmsim_fault.flags, struct kvmsim_lookup.flags). */
 #define KVMSIM_FAULT_SHARED	_BITUL(0)
 
+/*
+ * KVMSIM_FAULT_RAW (struct kvmsim_fault.flags): a private fault of a
+ * KVMSIM_BIND_INITIALIZES binding that installs the mapping without
+ * initializing it: a deliberately broken consumer, so that KVMSIM_ACCESS
+ * reads what tdxgmem handed out.
+ */
+#define KVMSIM_FAULT_RAW	_BITUL(1)
+
 /**
  * struct kvmsim_fault - KVMSIM_FAULT: a guest fault at @gfn.
  * @gfn:         guest frame.
@@ -91,16 +114,18 @@ struct kvmsim_unbind {
  * @flags:       0 (private access: tdxgmem_get_pfn()) or
  *               KVMSIM_FAULT_SHARED (tdxgmem_get_shared_pfn(), mapped
  *               at 4K, as a KVM memslot whose shared pages come from the
- *               file).
+ *               file); a private access may add KVMSIM_FAULT_RAW.
  * @pad:         zero.
  * @reserved:    zero.
  *
  * Maps at the largest level up to @level (up to 2M for a KVMSIM_BIND_TDX
  * binding) that max_order covers: 1G if >= 18, 2M if >= 9, else 4K. An
  * entry already mapping @gfn at that level or above stays. Errors:
- * -EINVAL @level is none of the three; -ENOENT no
- * binding covers @gfn; -EAGAIN gave up after too many retries; any error
- * of tdxgmem (e.g. a page of the other kind, -ENODEV file released).
+ * -EINVAL @level is none of the three, an unknown flag, KVMSIM_FAULT_RAW
+ * with KVMSIM_FAULT_SHARED or on a binding without KVMSIM_BIND_INITIALIZES;
+ * -ENOENT no binding covers @gfn; -EAGAIN gave up after too many retries;
+ * -ENOMEM; any error of tdxgmem (e.g. a page of the other kind, -ENODEV
+ * file released).
  */
 struct kvmsim_fault {
 	__u64 gfn;
@@ -190,7 +215,8 @@ enum kvmsim_violation {
  * @failed_injections: injected failures consumed (split, inval_end and
  *                     ignored invalidate_begin).
  * @zero_checks:       pages checked for zeroes when handed out (all but
- *                     those kvmsim wrote itself).
+ *                     those kvmsim wrote itself, and those of
+ *                     KVMSIM_BIND_INITIALIZES bindings).
  * @mapped_shared:     4K entries mapping shared pages now (also counted
  *                     in @mapped_4k).
  * @resets:            pages a KVMSIM_BIND_TDX binding reset through the
@@ -198,6 +224,8 @@ enum kvmsim_violation {
  * @reset_skipped:     pages it left alone: they were out of the direct map.
  * @mapped_1g:         1G entries mapped now.
  * @splits_1g:         1G entries demoted (to 2M) by split callbacks.
+ * @initialized:       pages a KVMSIM_BIND_INITIALIZES binding wrote zeroes
+ *                     to when it mapped them.
  * @reserved:          zero.
  */
 struct kvmsim_stats {
@@ -219,7 +247,8 @@ struct kvmsim_stats {
 	__u64 reset_skipped;
 	__u64 mapped_1g;
 	__u64 splits_1g;
-	__u64 reserved[2];
+	__u64 initialized;
+	__u64 reserved;
 };
 
 /**

@@ -36,7 +36,8 @@ static long kvmsim_bind(struct kvmsim_vm *vm, struct kvmsim_bind *a)
 	struct file *file;
 	long ret;
 
-	if ((a->flags & ~KVMSIM_BIND_TDX) || !kvmsim_zero(a->reserved, ARRAY_SIZE(a->reserved)) ||
+	if ((a->flags & ~(KVMSIM_BIND_TDX | KVMSIM_BIND_INITIALIZES)) ||
+	    !kvmsim_zero(a->reserved, ARRAY_SIZE(a->reserved)) ||
 	    a->base_gfn >= KVMSIM_GFN_LIMIT ||
 	    a->npages > KVMSIM_GFN_LIMIT - a->base_gfn)
 		return -EINVAL;
@@ -61,9 +62,10 @@ static long kvmsim_bind(struct kvmsim_vm *vm, struct kvmsim_bind *a)
 	b->base_gfn = a->base_gfn;
 	b->npages = a->npages;
 	b->tdx = a->flags & KVMSIM_BIND_TDX;
+	b->initializes = a->flags & KVMSIM_BIND_INITIALIZES;
 	b->id = ++vm->next_id;
 	tb = tdxgmem_bind(file, a->pgoff, a->npages, a->base_gfn,
-			  b->tdx ? &kvmsim_tdx_ops : &kvmsim_ops, b);
+			  &kvmsim_ops[b->tdx | b->initializes << 1], b);
 	if (IS_ERR(tb)) {
 		ret = PTR_ERR(tb);
 		kfree(b);
@@ -208,7 +210,10 @@ static long kvmsim_vm_do(struct kvmsim_vm *vm, unsigned int cmd,
 		return kvmsim_unbind(vm, &a->unbind);
 	case KVMSIM_FAULT:
 		if (kvmsim_level_order(a->fault.level) < 0 || a->fault.max_order ||
-		    a->fault.pfn || (a->fault.flags & ~KVMSIM_FAULT_SHARED) ||
+		    a->fault.pfn ||
+		    (a->fault.flags & ~(KVMSIM_FAULT_SHARED | KVMSIM_FAULT_RAW)) ||
+		    ((a->fault.flags & KVMSIM_FAULT_SHARED) &&
+		     (a->fault.flags & KVMSIM_FAULT_RAW)) ||
 		    a->fault.pad ||
 		    !kvmsim_zero(a->fault.reserved,
 				 ARRAY_SIZE(a->fault.reserved)))

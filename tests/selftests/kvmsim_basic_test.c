@@ -789,7 +789,7 @@ TEST(bad_arguments)
 	b.reserved[2] = 1;
 	EXPECT_EQ(-EINVAL, xioctl(vm, KVMSIM_BIND, &b));
 	b.reserved[2] = 0;
-	b.flags = 2;	/* unknown */
+	b.flags = 4;	/* unknown */
 	EXPECT_EQ(-EINVAL, xioctl(vm, KVMSIM_BIND, &b));
 	EXPECT_EQ(-EINVAL, xioctl(vm, KVMSIM_FAULT, &f));
 	EXPECT_EQ(-EINVAL, xioctl(vm, KVMSIM_SET_FAIL, &sf));
