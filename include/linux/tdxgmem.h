@@ -110,7 +110,7 @@ struct tdxgmem_client_ops {
 /*
  * TDXGMEM_CLIENT_INITIALIZES: the consumer writes every private page it
  * gets from tdxgmem_get_pfn() before its guest can read any of it (a TD:
- * the TDX module initializes each page TDH.MEM.PAGE.ADD or AUG hands it),
+ * TDH.MEM.PAGE.ADD writes it, TDG.MEM.PAGE.ACCEPT clears one AUG added),
  * so tdxgmem need not clear the page first. Where the page allocator does
  * not clear every page anyway (GET_CAPS TDXGMEM_FEATURE_SKIP_ZEROING:
  * init_on_alloc and init_on_free off), private pages populated for such a
