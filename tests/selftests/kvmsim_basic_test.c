@@ -760,8 +760,14 @@ TEST(freed_while_mapped_is_caught)
 	EXPECT_EQ(1, s1.violation[KVMSIM_V_FREED] -
 		     s0.violation[KVMSIM_V_FREED]);
 
-	/* Its neighbour stays allocated: no false alarm. */
-	s0 = s1;
+	/*
+	 * Its neighbour stays allocated: no false alarm. The stale entries
+	 * go first: a freed page the allocator hands out and takes back
+	 * again is another free, reported again (seen on the debug kernel).
+	 */
+	EXPECT_EQ(0, kvmsim_punch(fd, 0, PAGES_2M));
+	EXPECT_EQ(0, kvmsim_punch(fd, PAGES_2M + 3, 1));
+	s0 = kvmsim_stats(vm);
 	ASSERT_EQ(0, kvmsim_fault(vm, GFN0 + PAGES_2M + 4, KVMSIM_LEVEL_4K,
 				  NULL));
 	kvmsim_check(vm);
