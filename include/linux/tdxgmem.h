@@ -116,10 +116,10 @@ struct tdxgmem_client_ops {
  * init_on_alloc and init_on_free off), private pages populated for such a
  * consumer (its faults; fallocate() of a range only such consumers bind)
  * are not cleared. tdxgmem tracks them per page and clears one before
- * anybody else can read it: a userspace fault, a conversion to shared
- * (PRESERVE included: tdxgmem cannot tell which pages the consumer wrote,
- * so such a page turns into zeroes), tdxgmem_get_shared_pfn(), or a
- * look-up by a consumer without the flag. A consumer must not let its
+ * anybody else can read it: a look-up by a consumer without the flag, and
+ * a conversion to shared, PRESERVE included (tdxgmem cannot tell which
+ * pages the consumer wrote), the only way such a page reaches userspace
+ * or tdxgmem_get_shared_pfn(). A consumer must not let its
  * guest read a page it got but did not write (a fault that is retried
  * before the write maps nothing).
  */

@@ -204,8 +204,8 @@ enum tdxgmem_param_a {
  *	read them: when they were allocated (__GFP_ZERO, or the allocator's
  *	init_on_alloc or init_on_free), or later, the first time a page
  *	populated uncleared could be read by someone other than the consumer
- *	it was populated for. Clearing by a conversion without PRESERVE is
- *	not counted.
+ *	it was populated for. A conversion without PRESERVE clearing a page
+ *	that was cleared before is not counted.
  * @TDXGMEM_STAT_ZERO_SKIPPED_PAGES: private pages populated uncleared for
  *	consumers that initialize them (TDXGMEM_CLIENT_INITIALIZES); one that
  *	is cleared later is counted in @TDXGMEM_STAT_ZEROED_PAGES too.
