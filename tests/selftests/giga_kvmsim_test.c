@@ -25,16 +25,11 @@
 /* Does GET_CAPS offer 1 GiB chunks? */
 static int giga_offered(unsigned long long *page_sizes)
 {
-	struct tdxgmem_caps caps = { 0 };
-	int dev = tdxgmem_open_dev();
-	int r;
+	struct tdxgmem_caps caps;
 
-	if (dev < 0)
-		return 0;
-	r = xioctl(dev, TDXGMEM_GET_CAPS, &caps);
-	close(dev);
+	tdxgmem_caps(&caps);
 	*page_sizes = caps.page_sizes;
-	return !r && (caps.page_sizes & SZ_1G);
+	return !!(caps.page_sizes & SZ_1G);
 }
 
 /* The first line of /proc/self/cgroup, for a skip's reason. */

@@ -38,12 +38,9 @@ static void snap(struct snap *s)
 
 static int have_giga(void)
 {
-	struct tdxgmem_caps caps = {};
-	int dev = tdxgmem_open_dev();
+	struct tdxgmem_caps caps;
 
-	if (dev < 0 || xioctl(dev, TDXGMEM_GET_CAPS, &caps))
-		return 0;
-	close(dev);
+	tdxgmem_caps(&caps);
 	return !!(caps.page_sizes & (1ULL << 30));
 }
 

@@ -31,6 +31,21 @@ static inline long xioctl(int fd, unsigned long cmd, void *arg)
 	return r < 0 ? -errno : r;
 }
 
+/* TDXGMEM_GET_CAPS into @caps, all zero on failure: 0 or -errno. */
+static inline int tdxgmem_caps(struct tdxgmem_caps *caps)
+{
+	int dev = tdxgmem_open_dev(), r;
+
+	memset(caps, 0, sizeof(*caps));
+	if (dev < 0)
+		return -errno;
+	r = xioctl(dev, TDXGMEM_GET_CAPS, caps);
+	close(dev);
+	if (r)
+		memset(caps, 0, sizeof(*caps));
+	return r;
+}
+
 /* Create a file; returns the fd or -errno. */
 static inline int tdxgmem_create(int dev, unsigned long long size,
 				 unsigned long long flags, int size_log2)

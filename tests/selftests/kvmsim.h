@@ -97,18 +97,25 @@ static inline int kvmsim_lookup(int vm, unsigned long long gfn,
 	return r;
 }
 
-/* A shared access at @gfn: mapped from tdxgmem_get_shared_pfn(). */
-static inline int kvmsim_fault_shared(int vm, unsigned long long gfn,
-				      struct kvmsim_fault *out)
+/* A fault at @gfn with KVMSIM_FAULT_* @flags; *@out: what it mapped. */
+static inline int kvmsim_fault_flags(int vm, unsigned long long gfn,
+				     int level, unsigned int flags,
+				     struct kvmsim_fault *out)
 {
-	struct kvmsim_fault f = {
-		.gfn = gfn, .level = KVMSIM_LEVEL_2M, .flags = KVMSIM_FAULT_SHARED,
-	};
+	struct kvmsim_fault f = { .gfn = gfn, .level = level, .flags = flags };
 	int r = xioctl(vm, KVMSIM_FAULT, &f);
 
 	if (out)
 		*out = f;
 	return r;
+}
+
+/* A shared access at @gfn: mapped from tdxgmem_get_shared_pfn(). */
+static inline int kvmsim_fault_shared(int vm, unsigned long long gfn,
+				      struct kvmsim_fault *out)
+{
+	return kvmsim_fault_flags(vm, gfn, KVMSIM_LEVEL_2M,
+				  KVMSIM_FAULT_SHARED, out);
 }
 
 /* Is @gfn mapped by a shared entry? 1, 0 (private), or -errno. */

@@ -41,27 +41,17 @@
 
 static int skip_zeroing(void)
 {
-	struct tdxgmem_caps caps = {};
-	int dev = tdxgmem_open_dev();
-	int r;
+	struct tdxgmem_caps caps;
 
-	if (dev < 0)
-		return 0;
-	r = xioctl(dev, TDXGMEM_GET_CAPS, &caps);
-	close(dev);
-	return !r && (caps.features & TDXGMEM_FEATURE_SKIP_ZEROING);
+	tdxgmem_caps(&caps);
+	return !!(caps.features & TDXGMEM_FEATURE_SKIP_ZEROING);
 }
 
 static unsigned long long caps_page_sizes(void)
 {
-	struct tdxgmem_caps caps = {};
-	int dev = tdxgmem_open_dev();
+	struct tdxgmem_caps caps;
 
-	if (dev < 0)
-		return 0;
-	if (xioctl(dev, TDXGMEM_GET_CAPS, &caps))
-		caps.page_sizes = 0;
-	close(dev);
+	tdxgmem_caps(&caps);
 	return caps.page_sizes;
 }
 
@@ -177,14 +167,7 @@ static int bind_flags(int vm, int fd, unsigned long long pgoff,
 static int fault_raw(int vm, unsigned long long gfn, int level,
 		     struct kvmsim_fault *out)
 {
-	struct kvmsim_fault f = {
-		.gfn = gfn, .level = level, .flags = KVMSIM_FAULT_RAW,
-	};
-	int r = xioctl(vm, KVMSIM_FAULT, &f);
-
-	if (out)
-		*out = f;
-	return r;
+	return kvmsim_fault_flags(vm, gfn, level, KVMSIM_FAULT_RAW, out);
 }
 
 FIXTURE(zero) {
