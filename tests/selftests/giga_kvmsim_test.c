@@ -85,10 +85,7 @@ FIXTURE_SETUP(giga)
 	char cg[128];
 
 	self->fd = -1;
-	self->vm = kvmsim_vm();
-	if (self->vm == -ENOENT)
-		SKIP(return, "tdxgmem_kvmsim.ko not loaded");
-	ASSERT_LE(0, self->vm);
+	VM_OR_SKIP(self->vm);
 	if (!giga_offered(&sizes))
 		SKIP(return, "GET_CAPS page_sizes %#llx: no 1 GiB chunks", sizes);
 	self->fd = newfile(SZ_1G, 0, 30);
@@ -397,10 +394,7 @@ TEST(levels)
 	struct kvmsim_fault f;
 	int vm, fd, order;
 
-	vm = kvmsim_vm();
-	if (vm == -ENOENT)
-		SKIP(return, "tdxgmem_kvmsim.ko not loaded");
-	ASSERT_LE(0, vm);
+	VM_OR_SKIP(vm);
 	fd = kvmsim_file(SZ_2M, 0, 1);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, kvmsim_bind(vm, fd, 0, PAGES_2M, GFN0, NULL));

@@ -97,6 +97,15 @@ static inline int kvmsim_lookup(int vm, unsigned long long gfn,
 	return r;
 }
 
+/* @vm = a new kvmsim VM; the test skips where kvmsim is not loaded. */
+#define VM_OR_SKIP(vm)							\
+	do {								\
+		vm = kvmsim_vm();					\
+		if (vm == -ENOENT)					\
+			SKIP(return, "tdxgmem_kvmsim.ko not loaded");	\
+		ASSERT_LE(0, vm);					\
+	} while (0)
+
 /* A fault at @gfn with KVMSIM_FAULT_* @flags; *@out: what it mapped. */
 static inline int kvmsim_fault_flags(int vm, unsigned long long gfn,
 				     int level, unsigned int flags,

@@ -11,15 +11,6 @@
 
 #define GFN0	0x100000ULL	/* 512-aligned base gfn */
 
-/* Open a VM or skip the test when kvmsim is not loaded. */
-#define VM_OR_SKIP(vm)							\
-	do {								\
-		vm = kvmsim_vm();					\
-		if (vm == -ENOENT)					\
-			SKIP(return, "tdxgmem_kvmsim.ko not loaded");	\
-		ASSERT_LE(0, vm);					\
-	} while (0)
-
 /* Is page @pgoff of @fd backed by a 2 MiB chunk? */
 static int backed_2m(int fd, unsigned long long pgoff)
 {

@@ -139,10 +139,7 @@ static void race(struct __test_metadata *_metadata, void *(*fn)(void *),
 	struct race r = {};
 	pthread_t t;
 
-	r.vm = kvmsim_vm();
-	if (r.vm == -ENOENT)
-		SKIP(return, "tdxgmem_kvmsim.ko not loaded");
-	ASSERT_LE(0, r.vm);
+	VM_OR_SKIP(r.vm);
 	r.fd = kvmsim_file(CHUNKS * SZ_2M, flags, 1);
 	ASSERT_LE(0, r.fd);
 	ASSERT_EQ(0, kvmsim_bind(r.vm, r.fd, 0, CHUNKS * PAGES_2M, GFN0, NULL));

@@ -303,10 +303,7 @@ TEST_F_TIMEOUT(random, sequence, 900)
 
 	ASSERT_NE(NULL, w);
 	world_init(w);
-	w->vm = kvmsim_vm();
-	if (w->vm == -ENOENT)
-		SKIP(return, "tdxgmem_kvmsim.ko not loaded");
-	ASSERT_LE(0, w->vm);
+	VM_OR_SKIP(w->vm);
 	rng_state = seed ? seed : 1;
 	TH_LOG("seed %llu, %lu operations", seed, nops);
 

@@ -28,10 +28,7 @@ FIXTURE(shared) {
 FIXTURE_SETUP(shared)
 {
 	self->pages0 = tdxgmem_stat("pages");
-	self->vm = kvmsim_vm();
-	if (self->vm == -ENOENT)
-		SKIP(return, "tdxgmem_kvmsim.ko not loaded");
-	ASSERT_LE(0, self->vm);
+	VM_OR_SKIP(self->vm);
 	self->fd = kvmsim_file(2 * SZ_2M, TDXGMEM_F_MMAP | TDXGMEM_F_INIT_SHARED, 0);
 	ASSERT_LE(0, self->fd);
 	self->p = mmap(NULL, 2 * SZ_2M, PROT_READ | PROT_WRITE, MAP_SHARED,

@@ -319,10 +319,7 @@ TEST_F(access, no_addresses_or_pfns)
 	struct nlmsghdr *nlh;
 	int vm, i, hits = 0, n;
 
-	vm = kvmsim_vm();
-	if (vm == -ENOENT)
-		SKIP(return, "tdxgmem_kvmsim.ko not loaded");
-	ASSERT_LE(0, vm);
+	VM_OR_SKIP(vm);
 	/* Backing, a consumer, and the pfns it was given. */
 	ASSERT_EQ(0, xfallocate(self->fd_a, FALLOC_FL_KEEP_SIZE, 0, 2 * SZ_2M));
 	ASSERT_EQ(0, kvmsim_bind(vm, self->fd_a, 0, 1024, GFN0, NULL));

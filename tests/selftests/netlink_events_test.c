@@ -74,10 +74,7 @@ TEST_F(events, quarantine_by_consumer)
 	uint64_t id;
 	int fd, vm;
 
-	vm = kvmsim_vm();
-	if (vm == -ENOENT)
-		SKIP(return, "tdxgmem_kvmsim.ko not loaded");
-	ASSERT_LE(0, vm);
+	VM_OR_SKIP(vm);
 	fd = kvmsim_file(2 * SZ_2M, 0, 1);
 	ASSERT_LE(0, fd);
 	id = tdxgmem_file_id(fd);
@@ -109,10 +106,7 @@ TEST_F(events, hwpoison_noticed)
 
 	if (access(CORRUPT_PFN, W_OK))
 		SKIP(return, "no %s (hwpoison_inject not loaded)", CORRUPT_PFN);
-	vm = kvmsim_vm();
-	if (vm == -ENOENT)
-		SKIP(return, "tdxgmem_kvmsim.ko not loaded");
-	ASSERT_LE(0, vm);
+	VM_OR_SKIP(vm);
 	fd = kvmsim_file(SZ_2M, 0, 1);
 	ASSERT_LE(0, fd);
 	id = tdxgmem_file_id(fd);

@@ -268,10 +268,7 @@ TEST(file_bindings)
 	int fd, vm;
 
 	OPEN_OR_SKIP(&g);
-	vm = kvmsim_vm();
-	if (vm == -ENOENT)
-		SKIP(return, "tdxgmem_kvmsim.ko not loaded");
-	ASSERT_LE(0, vm);
+	VM_OR_SKIP(vm);
 	fd = kvmsim_file(4 * SZ_2M, 0, 0);
 	ASSERT_LE(0, fd);
 	id = tdxgmem_file_id(fd);

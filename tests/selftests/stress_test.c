@@ -555,10 +555,7 @@ static void stress(struct __test_metadata *_metadata, unsigned long long flags)
 
 	for (unsigned int i = 0; i < NR_COUNTERS; i++)
 		before[i] = tdxgmem_stat(counters[i]);
-	s.vm = kvmsim_vm();
-	if (s.vm == -ENOENT)
-		SKIP(return, "tdxgmem_kvmsim.ko not loaded");
-	ASSERT_LE(0, s.vm);
+	VM_OR_SKIP(s.vm);
 	s.dmprobe = !access(DMPROBE_DIR "probe", W_OK);
 	s.fd = newfile(FSIZE, TDXGMEM_F_MMAP | flags, 21);
 	ASSERT_LE(0, s.fd);

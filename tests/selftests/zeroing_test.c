@@ -183,10 +183,7 @@ FIXTURE_SETUP(zero)
 {
 	cpu_set_t cpus;
 
-	self->vm = kvmsim_vm();
-	if (self->vm == -ENOENT)
-		SKIP(return, "tdxgmem_kvmsim.ko not loaded");
-	ASSERT_LE(0, self->vm);
+	VM_OR_SKIP(self->vm);
 	self->skip = skip_zeroing();
 	self->pages0 = tdxgmem_pages();
 	/* One CPU: its per-CPU free lists hand back what scribble() freed. */
