@@ -173,10 +173,12 @@ static void tdxgmem_chunk_new_pages(struct tdxgmem_file *f,
 	unsigned long zeroed = 0, skipped = 0;
 	u32 i;
 
+	if (!uncleared) {
+		atomic64_add(end - first, &tdxgmem_stats.zeroed_pages);
+		return;
+	}
 	for (i = first; i < end; i++) {
-		if (!uncleared) {
-			zeroed++;
-		} else if (tdxgmem_bit_test(c->bits.private, i)) {
+		if (tdxgmem_bit_test(c->bits.private, i)) {
 			tdxgmem_bits_assign(c->bits.uncleared, i, i + 1, true);
 			skipped++;
 		} else {
