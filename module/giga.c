@@ -28,6 +28,7 @@
 #include <linux/topology.h>
 
 #include "giga.h"
+#include "pool.h"
 
 /* No retry loops, no OOM killer: a failed range falls back to 2 MiB. */
 #define TDXGMEM_GFP_GIGA	(GFP_HIGHUSER | __GFP_NOWARN)
@@ -138,8 +139,14 @@ bool tdxgmem_giga_supported(void)
 struct page *tdxgmem_giga_alloc(int nid, bool uncleared)
 {
 	gfp_t gfp = TDXGMEM_GFP_GIGA | (uncleared ? 0 : __GFP_ZERO);
+	struct page *page;
 
 	might_sleep();
-	return tdxgmem_giga_contig(nid == NUMA_NO_NODE ? numa_mem_id() : nid,
-				   gfp);
+	if (nid == NUMA_NO_NODE)
+		nid = numa_mem_id();
+	page = tdxgmem_giga_contig(nid, gfp);
+	/* Pooled blocks cannot be moved out of the way: give them back. */
+	if (!page && tdxgmem_pool_release_all())
+		page = tdxgmem_giga_contig(nid, gfp);
+	return page;
 }

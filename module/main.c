@@ -10,6 +10,7 @@
 #include <linux/moduleparam.h>
 #include <linux/mm.h>
 
+#include "pool.h"
 #include "tdxgmem_internal.h"
 
 /*
@@ -26,6 +27,9 @@ static int __init tdxgmem_init(void)
 	int ret;
 
 	ret = tdxgmem_directmap_init();
+	if (ret)
+		return ret;
+	ret = tdxgmem_pool_init();
 	if (ret)
 		return ret;
 
@@ -47,6 +51,7 @@ out_netlink:
 	tdxgmem_netlink_exit();
 out_debugfs:
 	tdxgmem_debugfs_exit();
+	tdxgmem_pool_exit();
 	return ret;
 }
 
@@ -55,6 +60,7 @@ static void __exit tdxgmem_exit(void)
 	tdxgmem_dev_exit();
 	tdxgmem_netlink_exit();
 	tdxgmem_debugfs_exit();
+	tdxgmem_pool_exit();
 }
 
 module_init(tdxgmem_init);

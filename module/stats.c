@@ -41,6 +41,10 @@ const struct tdxgmem_stat_desc tdxgmem_stat_descs[] = {
 	TDXGMEM_STAT(giga_frees, TDXGMEM_STAT_GIGA_FREES),
 	TDXGMEM_STAT(zeroed_pages, TDXGMEM_STAT_ZEROED_PAGES),
 	TDXGMEM_STAT(zero_skipped_pages, TDXGMEM_STAT_ZERO_SKIPPED_PAGES),
+	TDXGMEM_STAT(pool_blocks, TDXGMEM_STAT_POOL_BLOCKS),
+	TDXGMEM_STAT(pool_puts, TDXGMEM_STAT_POOL_PUTS),
+	TDXGMEM_STAT(pool_hits, TDXGMEM_STAT_POOL_HITS),
+	TDXGMEM_STAT(pool_releases, TDXGMEM_STAT_POOL_RELEASES),
 };
 
 /* Every counter of struct tdxgmem_stats has a name and an attribute. */

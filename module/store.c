@@ -41,6 +41,7 @@
  *   mmap_lock or the VMA lock (page faults)
  *     mapping->invalidate_lock ("the file's invalidate lock")
  *       tdxgmem_file.lock (chunk state)
+ *         tdxgmem_pool_lock (pool.c: blocks put or taken)
  *       page table lock (a fault inserting its PTE)
  *
  * Every change of chunk state holds invalidate_lock (shared: allocation and
@@ -61,6 +62,7 @@
 
 #include "directmap.h"
 #include "giga.h"
+#include "pool.h"
 #include "store.h"
 #include "tdxgmem_internal.h"
 #include "tdxgmem_trace.h"
@@ -469,7 +471,8 @@ static void tdxgmem_chunk_split_block(struct tdxgmem_chunk *c)
 
 /*
  * Free [@first, @last) of @c (chunk @idx) as its one 2 MiB block, if that
- * is the whole chunk, still unsplit, and nothing in it must be kept back.
+ * is the whole chunk, still unsplit, and nothing in it must be kept back;
+ * to the pool (pool.c) if it takes it.
  * The caller accounts for the pages. Called with file.lock held.
  *
  * Return: true if the block was freed.
@@ -485,7 +488,8 @@ static bool tdxgmem_chunk_free_block(struct tdxgmem_file *f,
 	tdxgmem_chunk_vouch(f, idx, c);
 	if (c->bits.nr_hwpoison)
 		return false;
-	__free_pages(c->base, TDXGMEM_CHUNK_SHIFT);
+	if (!tdxgmem_pool_put(c->base, c->clean_gen))
+		__free_pages(c->base, TDXGMEM_CHUNK_SHIFT);
 	c->block = false;
 	tdxgmem_bits_assign(c->bits.populated, 0, TDXGMEM_CHUNK_PAGES, false);
 	tdxgmem_bits_assign(c->bits.uncleared, 0, TDXGMEM_CHUNK_PAGES, false);
@@ -649,23 +653,59 @@ static void tdxgmem_chunk_trim(struct tdxgmem_file *f, unsigned long idx,
 	}
 }
 
+/*
+ * Is @f charged to no memory cgroup but the root? Only then may it get
+ * memory that cannot be charged: 1 GiB ranges (giga.c) and pooled blocks
+ * (pool.c).
+ */
+static bool tdxgmem_file_uncharged(struct tdxgmem_file *f)
+{
+	return !f->memcg || !parent_mem_cgroup(f->memcg);
+}
+
+/*
+ * A pooled block for a new chunk of @f, cleared unless @uncleared
+ * (pooled blocks hold what their last file left); @gen set to what its
+ * last poison scan saw. Called with file.lock held.
+ */
+static struct page *tdxgmem_chunk_pooled(struct tdxgmem_file *f,
+					 bool uncleared, unsigned long *gen)
+{
+	struct page *page;
+	u32 i;
+
+	if (!tdxgmem_file_uncharged(f))
+		return NULL;
+	page = tdxgmem_pool_get(f->nid, gen);
+	if (page && !uncleared)
+		for (i = 0; i < TDXGMEM_CHUNK_PAGES; i++) {
+			clear_highpage(page + i);
+			cond_resched();
+		}
+	return page;
+}
+
 /* Back a whole, empty chunk @c (index @idx) with one 2 MiB block. */
 static bool tdxgmem_chunk_fill_huge(struct tdxgmem_file *f, unsigned long idx,
 				    struct tdxgmem_chunk *c, bool uncleared)
 {
+	unsigned long gen = 0;
 	struct page *page;
 
 	if (tdxgmem_reserve(f, TDXGMEM_CHUNK_PAGES))
 		return false;
-	page = alloc_pages_node(f->nid, tdxgmem_gfp(TDXGMEM_GFP_CHUNK, uncleared),
-				TDXGMEM_CHUNK_SHIFT);
+	page = tdxgmem_chunk_pooled(f, uncleared, &gen);
+	if (!page)
+		page = alloc_pages_node(f->nid,
+					tdxgmem_gfp(TDXGMEM_GFP_CHUNK, uncleared),
+					TDXGMEM_CHUNK_SHIFT);
 	if (!page) {
 		tdxgmem_unreserve(TDXGMEM_CHUNK_PAGES);
 		return false;
 	}
 	c->base = page;
 	c->block = true;
-	c->clean_gen = 0;
+	c->clean_gen = gen;
 	c->bits.contig = true;
 	tdxgmem_bits_assign(c->bits.populated, 0, TDXGMEM_CHUNK_PAGES, true);
 	c->bits.nr_populated = TDXGMEM_CHUNK_PAGES;
@@ -923,7 +963,7 @@ static int tdxgmem_giga_fill(struct tdxgmem_file *f, unsigned long first,
 	unsigned long k;
 	int ret;
 
-	if ((f->memcg && parent_mem_cgroup(f->memcg)) ||
+	if (!tdxgmem_file_uncharged(f) ||
 	    tdxgmem_reserve(f, TDXGMEM_GIGA_PAGES))
 		goto fallback;
 	g = kzalloc_obj(*g, TDXGMEM_GFP_META);

@@ -51,6 +51,10 @@ struct tdxgmem_stats {
 	atomic64_t giga_frees;		/* 1 GiB ranges freed in one call */
 	atomic64_t zeroed_pages;		/* cleared before anybody read them */
 	atomic64_t zero_skipped_pages;	/* populated uncleared (INITIALIZES) */
+	atomic64_t pool_blocks;		/* freed 2 MiB blocks pooled now */
+	atomic64_t pool_puts;		/* blocks put into the pool */
+	atomic64_t pool_hits;		/* new chunks backed from the pool */
+	atomic64_t pool_releases;	/* pooled blocks given back */
 };
 
 extern struct tdxgmem_stats tdxgmem_stats;

@@ -220,6 +220,19 @@ TRACE_EVENT(tdxgmem_hwpoison,
 			   __entry->pgoff = pgoff;),
 	    TP_printk("file=%llu pgoff=%#lx", __entry->file, __entry->pgoff));
 
+/*
+ * A freed block of 2^order pages went into tdxgmem's pool instead of back
+ * to the page allocator: like mm_page_free, the end of its file's use.
+ */
+TRACE_EVENT(tdxgmem_pool_put,
+	    TP_PROTO(u64 pfn, unsigned int order),
+	    TP_ARGS(pfn, order),
+	    TP_STRUCT__entry(__field(u64, pfn)
+			     __field(unsigned int, order)),
+	    TP_fast_assign(__entry->pfn = pfn;
+			   __entry->order = order;),
+	    TP_printk("pfn=%#llx order=%u", __entry->pfn, __entry->order));
+
 #endif /* _TDXGMEM_TRACE_H */
 
 #undef TRACE_INCLUDE_PATH

@@ -34,6 +34,10 @@ static const char *const stat_names[TDXGMEM_STAT_MAX + 1] = {
 	[TDXGMEM_STAT_GIGA_FREES] = "giga_frees",
 	[TDXGMEM_STAT_ZEROED_PAGES] = "zeroed_pages",
 	[TDXGMEM_STAT_ZERO_SKIPPED_PAGES] = "zero_skipped_pages",
+	[TDXGMEM_STAT_POOL_BLOCKS] = "pool_blocks",
+	[TDXGMEM_STAT_POOL_PUTS] = "pool_puts",
+	[TDXGMEM_STAT_POOL_HITS] = "pool_hits",
+	[TDXGMEM_STAT_POOL_RELEASES] = "pool_releases",
 };
 
 const char *stat_name(int attr)

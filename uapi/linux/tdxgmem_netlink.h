@@ -209,6 +209,17 @@ enum tdxgmem_param_a {
  * @TDXGMEM_STAT_ZERO_SKIPPED_PAGES: private pages populated uncleared for
  *	consumers that initialize them (TDXGMEM_CLIENT_INITIALIZES); one that
  *	is cleared later is counted in @TDXGMEM_STAT_ZEROED_PAGES too.
+ * @TDXGMEM_STAT_POOL_BLOCKS: freed 2 MiB blocks in tdxgmem's pool now (a
+ *	gauge; module parameters pool_max_pct and pool_idle_ms). Shown in
+ *	/proc/meminfo KReclaimable.
+ * @TDXGMEM_STAT_POOL_PUTS: whole 2 MiB blocks freed into the pool rather
+ *	than to the page allocator; also counted in @TDXGMEM_STAT_BLOCK_FREES.
+ * @TDXGMEM_STAT_POOL_HITS: new 2 MiB chunks backed by a pooled block; also
+ *	counted in @TDXGMEM_STAT_CHUNK_ALLOCS.
+ * @TDXGMEM_STAT_POOL_RELEASES: pooled blocks given back to the page
+ *	allocator: to reclaim, after pool_idle_ms without use, when
+ *	pool_max_pct is lowered, when a 1 GiB range cannot be found, or at
+ *	module unload.
  * @__TDXGMEM_STAT_MAX: internal.
  * @TDXGMEM_STAT_MAX: highest counter.
  */
@@ -241,6 +252,10 @@ enum tdxgmem_stat {
 	TDXGMEM_STAT_GIGA_FREES,
 	TDXGMEM_STAT_ZEROED_PAGES,
 	TDXGMEM_STAT_ZERO_SKIPPED_PAGES,
+	TDXGMEM_STAT_POOL_BLOCKS,
+	TDXGMEM_STAT_POOL_PUTS,
+	TDXGMEM_STAT_POOL_HITS,
+	TDXGMEM_STAT_POOL_RELEASES,
 
 	__TDXGMEM_STAT_MAX,
 	TDXGMEM_STAT_MAX = __TDXGMEM_STAT_MAX - 1

@@ -1,0 +1,375 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A pool of freed 2 MiB blocks.
+ *
+ * Giving a block back to the page allocator visits each of its 512 struct
+ * pages (free_pages_prepare()), and so does allocating one. hugetlbfs pays
+ * neither when a file is closed and another populated: its pages go back
+ * to its own pool. tdxgmem keeps the whole blocks it frees in a pool too,
+ * one list per node, and backs a new chunk from there first. Unlike
+ * hugetlbfs' pages, pooled blocks are a cache the kernel gets back:
+ *
+ *  - under memory pressure, through a shrinker (they show in KReclaimable);
+ *  - once the pool has gone unused for pool_idle_ms;
+ *  - down to pool_max_pct of RAM when that is lowered (0: no pool);
+ *  - when no 1 GiB range can be found (pooled blocks may be in the way);
+ *  - at module unload.
+ *
+ * What may enter: a block charged to no memory cgroup (nothing a module
+ * may call charges or uncharges a page, so a pooled block could not be
+ * charged to its next file): store.c only offers those of files charged to
+ * the root. Nothing enters where the kernel wipes memory as it is freed
+ * (init_on_free): pooled blocks keep what their file held until reused,
+ * and are cleared then (store.c).
+ *
+ * A pooled block is linked through its first page's lru; that page's
+ * private holds what store.c's last poison scan of the block saw.
+ *
+ * Lock order: tdxgmem_file.lock, then tdxgmem_pool_lock (innermost; no
+ * page is freed under it).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/gfp.h>
+#include <linux/list.h>
+#include <linux/mm.h>
+#include <linux/moduleparam.h>
+#include <linux/nodemask.h>
+#include <linux/page-flags.h>
+#include <linux/shrinker.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/topology.h>
+#include <linux/vmstat.h>
+#include <linux/workqueue.h>
+
+#include "pool.h"
+#include "range.h"
+#include "tdxgmem_internal.h"
+#include "tdxgmem_trace.h"
+
+static unsigned int tdxgmem_pool_max_pct = 25;
+static unsigned int tdxgmem_pool_idle_ms = 10000;
+
+/* The blocks of one node. */
+struct tdxgmem_pool_node {
+	struct list_head blocks;
+	unsigned long nr;
+};
+
+static DEFINE_SPINLOCK(tdxgmem_pool_lock);
+/* One per node (nr_node_ids); NULL while there is no pool. */
+static struct tdxgmem_pool_node *tdxgmem_pool_nodes;
+static unsigned long tdxgmem_pool_nr;	/* blocks pooled, all nodes */
+static struct shrinker *tdxgmem_pool_shrinker;
+
+static void tdxgmem_pool_idle(struct work_struct *work);
+static DECLARE_DELAYED_WORK(tdxgmem_pool_idle_work, tdxgmem_pool_idle);
+
+/* Blocks the pool may hold: pool_max_pct of RAM. */
+static unsigned long tdxgmem_pool_cap(void)
+{
+	return (u64)totalram_pages() * READ_ONCE(tdxgmem_pool_max_pct) / 100 >>
+	       TDXGMEM_CHUNK_SHIFT;
+}
+
+/* Does this boot let freed blocks wait in a pool? */
+static bool tdxgmem_pool_allowed(void)
+{
+#ifdef HAVE_INIT_ON_FREE
+	return !want_init_on_free();
+#else
+	return false;	/* cannot tell whether freed memory must be wiped */
+#endif
+}
+
+/* Only a block charged to no memory cgroup may be pooled. */
+static bool tdxgmem_pool_uncharged(struct page *page)
+{
+#ifdef CONFIG_MEMCG
+	return !READ_ONCE(page->memcg_data);
+#else
+	return true;
+#endif
+}
+
+/* Blocks were put or taken: the pool is not idle. */
+static void tdxgmem_pool_used(void)
+{
+	mod_delayed_work(system_unbound_wq, &tdxgmem_pool_idle_work,
+			 msecs_to_jiffies(READ_ONCE(tdxgmem_pool_idle_ms)));
+}
+
+/* Unlink a block of node @nid; called with tdxgmem_pool_lock held. */
+static struct page *tdxgmem_pool_take(int nid)
+{
+	struct tdxgmem_pool_node *pn = &tdxgmem_pool_nodes[nid];
+	struct page *page;
+
+	page = list_first_entry_or_null(&pn->blocks, struct page, lru);
+	if (!page)
+		return NULL;
+	list_del_init(&page->lru);
+	pn->nr--;
+	tdxgmem_pool_nr--;
+	atomic64_dec(&tdxgmem_stats.pool_blocks);
+	return page;
+}
+
+/* A block left the pool: it is no longer reclaimable memory. */
+static void tdxgmem_pool_unaccount(struct page *page)
+{
+	set_page_private(page, 0);
+	mod_node_page_state(page_pgdat(page), NR_KERNEL_MISC_RECLAIMABLE,
+			    -(long)TDXGMEM_CHUNK_PAGES);
+}
+
+/*
+ * Give a block that left the pool back to the page allocator. A page
+ * memory failure hit while it was pooled must be freed alone: only an
+ * order-0 free makes the page allocator keep it back.
+ */
+static void tdxgmem_pool_free(struct page *page)
+{
+	unsigned int i;
+
+	tdxgmem_pool_unaccount(page);
+	atomic64_inc(&tdxgmem_stats.pool_releases);
+	if (IS_ENABLED(CONFIG_MEMORY_FAILURE)) {
+		for (i = 0; i < TDXGMEM_CHUNK_PAGES; i++)
+			if (PageHWPoison(page + i))
+				break;
+		if (i < TDXGMEM_CHUNK_PAGES) {
+			split_page(page, TDXGMEM_CHUNK_SHIFT);
+			for (i = 0; i < TDXGMEM_CHUNK_PAGES; i++)
+				__free_page(page + i);
+			return;
+		}
+	}
+	__free_pages(page, TDXGMEM_CHUNK_SHIFT);
+}
+
+/*
+ * Give back up to @nr blocks, from node @nid or from any node if it is
+ * NUMA_NO_NODE, until the pool holds no more than @keep.
+ *
+ * Return: how many were given back.
+ */
+static unsigned long tdxgmem_pool_release(int nid, unsigned long nr,
+					  unsigned long keep)
+{
+	unsigned long done = 0;
+	struct page *page;
+	int n;
+
+	while (done < nr) {
+		page = NULL;
+		spin_lock(&tdxgmem_pool_lock);
+		if (tdxgmem_pool_nodes && tdxgmem_pool_nr > keep) {
+			if (nid != NUMA_NO_NODE)
+				page = tdxgmem_pool_take(nid);
+			for (n = 0; nid == NUMA_NO_NODE && !page &&
+			     n < nr_node_ids; n++)
+				page = tdxgmem_pool_take(n);
+		}
+		spin_unlock(&tdxgmem_pool_lock);
+		if (!page)
+			break;
+		tdxgmem_pool_free(page);
+		done++;
+		cond_resched();
+	}
+	return done;
+}
+
+/**
+ * tdxgmem_pool_put() - keep a freed 2 MiB block in the pool.
+ * @page: first page of an order-9 block, not split, in the direct map, and
+ *        vouched free of poisoned pages. One charged to a memory cgroup is
+ *        refused.
+ * @gen:  what the block's last poison scan saw (store.c, clean_gen).
+ *
+ * Return: true if the pool took it; false if the caller must free it
+ * (no pool, or the pool is full).
+ */
+bool tdxgmem_pool_put(struct page *page, unsigned long gen)
+{
+	int nid = page_to_nid(page);
+	bool taken = false;
+
+	if (!tdxgmem_pool_allowed() || !tdxgmem_pool_uncharged(page))
+		return false;
+	spin_lock(&tdxgmem_pool_lock);
+	if (tdxgmem_pool_nodes && tdxgmem_pool_nr < tdxgmem_pool_cap()) {
+		set_page_private(page, gen);
+		list_add(&page->lru, &tdxgmem_pool_nodes[nid].blocks);
+		tdxgmem_pool_nodes[nid].nr++;
+		tdxgmem_pool_nr++;
+		atomic64_inc(&tdxgmem_stats.pool_blocks);
+		/* Before anybody may take it: kvmsim's freewatch sees this. */
+		trace_tdxgmem_pool_put(page_to_pfn(page), TDXGMEM_CHUNK_SHIFT);
+		taken = true;
+	}
+	spin_unlock(&tdxgmem_pool_lock);
+	if (!taken)
+		return false;
+	mod_node_page_state(NODE_DATA(nid), NR_KERNEL_MISC_RECLAIMABLE,
+			    TDXGMEM_CHUNK_PAGES);
+	atomic64_inc(&tdxgmem_stats.pool_puts);
+	tdxgmem_pool_used();
+	return true;
+}
+
+/**
+ * tdxgmem_pool_get() - take a pooled 2 MiB block for a new chunk.
+ * @nid: the node wanted, or NUMA_NO_NODE for the local one.
+ * @gen: set to what the block's last poison scan saw.
+ *
+ * The block still holds what its last file left in it.
+ *
+ * Return: the first page of an order-9 block with one reference, or NULL.
+ */
+struct page *tdxgmem_pool_get(int nid, unsigned long *gen)
+{
+	struct page *page;
+
+	if (nid == NUMA_NO_NODE)
+		nid = numa_mem_id();
+	/* Racy peek: a block pooled meanwhile is merely not used this time. */
+	if (!data_race(tdxgmem_pool_nr))
+		return NULL;
+	spin_lock(&tdxgmem_pool_lock);
+	page = tdxgmem_pool_nodes ? tdxgmem_pool_take(nid) : NULL;
+	spin_unlock(&tdxgmem_pool_lock);
+	if (!page)
+		return NULL;
+	*gen = page_private(page);
+	tdxgmem_pool_unaccount(page);
+	atomic64_inc(&tdxgmem_stats.pool_hits);
+	tdxgmem_pool_used();
+	return page;
+}
+
+/**
+ * tdxgmem_pool_release_all() - give every pooled block back.
+ *
+ * Return: true if there was any.
+ */
+bool tdxgmem_pool_release_all(void)
+{
+	return tdxgmem_pool_release(NUMA_NO_NODE, ULONG_MAX, 0);
+}
+
+static void tdxgmem_pool_idle(struct work_struct *work)
+{
+	tdxgmem_pool_release_all();
+}
+
+/* Counted in pages, as the page cache is, so reclaim weighs them alike. */
+static unsigned long tdxgmem_pool_count(struct shrinker *s,
+					struct shrink_control *sc)
+{
+	unsigned long nr;
+
+	spin_lock(&tdxgmem_pool_lock);
+	nr = tdxgmem_pool_nodes ? tdxgmem_pool_nodes[sc->nid].nr : 0;
+	spin_unlock(&tdxgmem_pool_lock);
+	return nr ? nr << TDXGMEM_CHUNK_SHIFT : SHRINK_EMPTY;
+}
+
+static unsigned long tdxgmem_pool_scan(struct shrinker *s,
+				       struct shrink_control *sc)
+{
+	unsigned long nr = DIV_ROUND_UP(sc->nr_to_scan, TDXGMEM_CHUNK_PAGES);
+	unsigned long done = tdxgmem_pool_release(sc->nid, nr, 0);
+
+	sc->nr_scanned = done << TDXGMEM_CHUNK_SHIFT;
+	return done ? done << TDXGMEM_CHUNK_SHIFT : SHRINK_STOP;
+}
+
+static int tdxgmem_pool_max_set(const char *val, const struct kernel_param *kp)
+{
+	int ret = param_set_uint_minmax(val, kp, 0, 100);
+
+	if (!ret)
+		tdxgmem_pool_release(NUMA_NO_NODE, ULONG_MAX,
+				     tdxgmem_pool_cap());
+	return ret;
+}
+
+static const struct kernel_param_ops tdxgmem_pool_max_ops = {
+	.set	= tdxgmem_pool_max_set,
+	.get	= param_get_uint,
+};
+module_param_cb(pool_max_pct, &tdxgmem_pool_max_ops, &tdxgmem_pool_max_pct,
+		0644);
+MODULE_PARM_DESC(pool_max_pct,
+		 "Percentage of RAM that freed 2 MiB blocks may keep in tdxgmem's pool for reuse (0-100, default 25; 0: no pool)");
+
+static int tdxgmem_pool_idle_set(const char *val,
+				 const struct kernel_param *kp)
+{
+	int ret = param_set_uint_minmax(val, kp, 1, 3600000);
+
+	/* Racy peek: a put meanwhile re-arms the timer itself. */
+	if (!ret && data_race(tdxgmem_pool_nr))
+		tdxgmem_pool_used();
+	return ret;
+}
+
+static const struct kernel_param_ops tdxgmem_pool_idle_ops = {
+	.set	= tdxgmem_pool_idle_set,
+	.get	= param_get_uint,
+};
+module_param_cb(pool_idle_ms, &tdxgmem_pool_idle_ops, &tdxgmem_pool_idle_ms,
+		0644);
+MODULE_PARM_DESC(pool_idle_ms,
+		 "Milliseconds without use after which tdxgmem's pool gives every block back (1-3600000, default 10000)");
+
+/**
+ * tdxgmem_pool_init() - set up the pool; at module load.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int tdxgmem_pool_init(void)
+{
+	struct tdxgmem_pool_node *nodes;
+	int n;
+
+	nodes = kcalloc(nr_node_ids, sizeof(*nodes), GFP_KERNEL);
+	if (!nodes)
+		return -ENOMEM;
+	for (n = 0; n < nr_node_ids; n++)
+		INIT_LIST_HEAD(&nodes[n].blocks);
+	tdxgmem_pool_shrinker = shrinker_alloc(SHRINKER_NUMA_AWARE,
+					       "tdxgmem-pool");
+	if (!tdxgmem_pool_shrinker) {
+		kfree(nodes);
+		return -ENOMEM;
+	}
+	tdxgmem_pool_shrinker->count_objects = tdxgmem_pool_count;
+	tdxgmem_pool_shrinker->scan_objects = tdxgmem_pool_scan;
+	tdxgmem_pool_shrinker->batch = TDXGMEM_CHUNK_PAGES;
+	/* Nothing to rebuild: reclaim may take half the pool each pass. */
+	tdxgmem_pool_shrinker->seeks = 0;
+	spin_lock(&tdxgmem_pool_lock);
+	tdxgmem_pool_nodes = nodes;
+	spin_unlock(&tdxgmem_pool_lock);
+	shrinker_register(tdxgmem_pool_shrinker);
+	return 0;
+}
+
+/* At module unload, once no file is left: give everything back. */
+void tdxgmem_pool_exit(void)
+{
+	struct tdxgmem_pool_node *nodes;
+
+	shrinker_free(tdxgmem_pool_shrinker);
+	cancel_delayed_work_sync(&tdxgmem_pool_idle_work);
+	tdxgmem_pool_release_all();
+	spin_lock(&tdxgmem_pool_lock);
+	nodes = tdxgmem_pool_nodes;
+	tdxgmem_pool_nodes = NULL;
+	spin_unlock(&tdxgmem_pool_lock);
+	kfree(nodes);
+}
