@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Tracepoints of tdxgmem: tracefs events/tdxgmem/, perf -e 'tdxgmem:*',
- * trace-cmd -e tdxgmem, bpftrace tracepoint:tdxgmem:*. Every event names
- * its file by id (netlink, fdinfo "tdxgmem_id"); ranges are in pages
- * (pgoff, npages) or guest frames (split and invalidate: [start, end)).
+ * trace-cmd -e tdxgmem, bpftrace tracepoint:tdxgmem:*. Every event but
+ * pool_put (a block) names its file by id (netlink, fdinfo "tdxgmem_id");
+ * ranges are in pages (pgoff, npages) or guest frames (split and
+ * invalidate: [start, end)).
  * Every field prints as key=value. Tracefs is root's: get_pfn shows pfns.
  *
  * Built out of tree: trace.c defines the events and is compiled with this

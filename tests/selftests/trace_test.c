@@ -342,7 +342,7 @@ TEST_F(trace, formats)
 {
 	static const char *const events[] = {
 		"populate", "fault", "convert", "split", "invalidate", "get_pfn",
-		"directmap", "quarantine", "hwpoison",
+		"directmap", "quarantine", "hwpoison", "pool_put",
 	};
 	char path[256], buf[4096];
 	unsigned int i;
