@@ -25,6 +25,7 @@ struct peer {
 	const char *create_op;	/* names for error messages */
 	const char *populate_op;
 	int is_tdxgmem;
+	int no_pool;		/* tdxgmem with pool_max_pct 0 */
 	int huge_log2;		/* tdxgmem and hugetlb: page size, log2 */
 
 	/* Untimed, once per run; return 0 or -errno and set @why. */
@@ -64,6 +65,9 @@ void mem_settle(void);
 int stats_read(struct stats *s);
 void stats_delta(struct stats *d, const struct stats *a, const struct stats *b);
 long long stats_get(const struct stats *s, const char *name);
+/* tdxgmem's module parameter: % of RAM its pool of freed blocks may hold. */
+#define POOL_PCT "/sys/module/tdxgmem/parameters/pool_max_pct"
+
 long read_long(const char *path);
 int write_long(const char *path, long v);
 void read_line(const char *path, char *buf, size_t len);

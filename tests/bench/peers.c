@@ -356,6 +356,16 @@ static int gmem_create(struct peer *p, size_t size)
 
 struct peer peers[] = {
 	TDX("tdxgmem-2M", 21),
+	{
+		.name = "tdxgmem-nopool", .is_tdxgmem = 1, .huge_log2 = 21,
+		.no_pool = 1,
+		.create_op = "TDXGMEM_CREATE", .populate_op = "fallocate",
+		.method = "as tdxgmem-2M, with pool_max_pct 0 (no pool of "
+			  "freed blocks); teardown close",
+		.prepare = tdx_prepare, .create = tdx_create,
+		.populate = falloc_keep, .teardown = close_fd,
+		.finish = close_aux,
+	},
 	TDX("tdxgmem-4K", 12),
 	TDX("tdxgmem-1G", 30),
 	{

@@ -93,8 +93,18 @@ static int run_once(struct peer *p, int rep, size_t size)
 	struct stats s0, s1;
 	long long m0, m1;
 	double t0, t1, t2, t3;
+	long pool;
 	int fd, r;
 
+	/*
+	 * Untimed: empty tdxgmem's pool of freed blocks, so that neither its
+	 * idle timer nor a pooled block works for or against the peer timed
+	 * next; a no_pool peer runs with no pool at all.
+	 */
+	pool = read_long(POOL_PCT);
+	if (pool >= 0 && (write_long(POOL_PCT, 0) ||
+			  (!p->no_pool && write_long(POOL_PCT, pool))))
+		return fail(p, rep, "pool_max_pct", -EIO);
 	mem_settle();
 	if (p->is_tdxgmem)
 		stats_read(&s0);
@@ -107,6 +117,8 @@ static int run_once(struct peer *p, int rep, size_t size)
 	t1 = now_ms();
 	if (r) {
 		p->teardown(p, fd, size);
+		if (p->no_pool)
+			write_long(POOL_PCT, pool);
 		return fail(p, rep, p->populate_op, r);
 	}
 	m1 = mem_in_use_kib();
@@ -115,6 +127,8 @@ static int run_once(struct peer *p, int rep, size_t size)
 	t2 = now_ms();
 	r = p->teardown(p, fd, size);
 	t3 = now_ms();
+	if (p->no_pool && write_long(POOL_PCT, pool))
+		return fail(p, rep, "pool_max_pct", -EIO);
 	if (r)
 		return fail(p, rep, "teardown", r);
 	if (p->is_tdxgmem && !stats_read(&s0))
