@@ -126,6 +126,21 @@ bool tdxgmem_giga_supported(void)
 }
 
 /**
+ * tdxgmem_giga_free() - give back a range tdxgmem_giga_alloc() gave.
+ * @page: its first page; each of its pages holds its one reference.
+ *
+ * Page by page: a poisoned page stays out of the page allocator.
+ */
+void tdxgmem_giga_free(struct page *page)
+{
+#ifdef HAVE_FREE_CONTIG_RANGE
+	free_contig_range(page_to_pfn(page), TDXGMEM_GIGA_PAGES);
+#else
+	WARN_ON_ONCE(1);	/* no range was ever handed out */
+#endif
+}
+
+/**
  * tdxgmem_giga_alloc() - allocate a naturally aligned 1 GiB range.
  * @nid: preferred node, or NUMA_NO_NODE.
  * @uncleared: the caller does not need it cleared (the allocator may

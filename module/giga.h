@@ -43,5 +43,6 @@ struct tdxgmem_giga {
 
 bool tdxgmem_giga_supported(void);
 struct page *tdxgmem_giga_alloc(int nid, bool uncleared);
+void tdxgmem_giga_free(struct page *page);
 
 #endif /* _TDXGMEM_GIGA_H */

@@ -11,8 +11,9 @@ struct page;
 
 int tdxgmem_pool_init(void);
 void tdxgmem_pool_exit(void);
-bool tdxgmem_pool_put(struct page *page, unsigned long gen);
-struct page *tdxgmem_pool_get(int nid, unsigned long *gen);
+bool tdxgmem_pool_put(struct page *page, unsigned int order,
+		      unsigned long gen);
+struct page *tdxgmem_pool_get(int nid, unsigned int order, unsigned long *gen);
 bool tdxgmem_pool_release_all(void);
 
 #endif /* _TDXGMEM_POOL_H */

@@ -488,7 +488,7 @@ static bool tdxgmem_chunk_free_block(struct tdxgmem_file *f,
 	tdxgmem_chunk_vouch(f, idx, c);
 	if (c->bits.nr_hwpoison)
 		return false;
-	if (!tdxgmem_pool_put(c->base, c->clean_gen))
+	if (!tdxgmem_pool_put(c->base, TDXGMEM_CHUNK_SHIFT, c->clean_gen))
 		__free_pages(c->base, TDXGMEM_CHUNK_SHIFT);
 	c->block = false;
 	tdxgmem_bits_assign(c->bits.populated, 0, TDXGMEM_CHUNK_PAGES, false);
@@ -573,6 +573,7 @@ static bool tdxgmem_giga_free_whole(struct tdxgmem_file *f, unsigned long idx,
 #ifdef HAVE_FREE_CONTIG_RANGE
 	struct tdxgmem_giga *g = c->giga;
 	struct tdxgmem_chunk *cc;
+	bool poisoned = false;
 	unsigned long k;
 
 	if (!tdxgmem_giga_spanned(c, idx, start, end) || g->referenced)
@@ -582,8 +583,11 @@ static bool tdxgmem_giga_free_whole(struct tdxgmem_file *f, unsigned long idx,
 		if (!cc || cc->giga != g || cc->bits.nr_quarantined ||
 		    cc->bits.nr_populated != TDXGMEM_CHUNK_PAGES)
 			return false;
+		poisoned |= cc->bits.nr_hwpoison;
 	}
-	free_contig_range(page_to_pfn(g->base), TDXGMEM_GIGA_PAGES);
+	/* The pool rescans nothing: a range with a poisoned page is freed. */
+	if (poisoned || !tdxgmem_pool_put(g->base, TDXGMEM_GIGA_ORDER, 0))
+		tdxgmem_giga_free(g->base);
 	for (k = 0; k < TDXGMEM_GIGA_CHUNKS; k++) {
 		cc = xa_load(&f->chunks, idx + k);
 		tdxgmem_chunk_put_giga(cc);
@@ -664,24 +668,24 @@ static bool tdxgmem_file_uncharged(struct tdxgmem_file *f)
 }
 
 /*
- * A pooled block for a new chunk of @f, cleared unless @uncleared
- * (pooled blocks hold what their last file left); @gen set to what its
- * last poison scan saw. Called with file.lock held.
+ * A pooled block of 2^@order pages for new backing of @f, cleared unless
+ * @uncleared (pooled blocks hold what their last file left); @gen set to
+ * what its last poison scan saw. Called with file.lock held.
  */
-static struct page *tdxgmem_chunk_pooled(struct tdxgmem_file *f,
-					 bool uncleared, unsigned long *gen)
+static struct page *tdxgmem_pooled(struct tdxgmem_file *f, unsigned int order,
+				   bool uncleared, unsigned long *gen)
 {
 	struct page *page;
-	u32 i;
+	unsigned long i;
 
 	if (!tdxgmem_file_uncharged(f))
 		return NULL;
-	page = tdxgmem_pool_get(f->nid, gen);
-	if (page && !uncleared)
-		for (i = 0; i < TDXGMEM_CHUNK_PAGES; i++) {
-			clear_highpage(page + i);
+	page = tdxgmem_pool_get(f->nid, order, gen);
+	for (i = 0; page && !uncleared && i < BIT(order); i++) {
+		clear_highpage(page + i);
+		if (!(i % TDXGMEM_CHUNK_PAGES))
 			cond_resched();
-		}
+	}
 	return page;
 }
 
@@ -694,7 +698,7 @@ static bool tdxgmem_chunk_fill_huge(struct tdxgmem_file *f, unsigned long idx,
 
 	if (tdxgmem_reserve(f, TDXGMEM_CHUNK_PAGES))
 		return false;
-	page = tdxgmem_chunk_pooled(f, uncleared, &gen);
+	page = tdxgmem_pooled(f, TDXGMEM_CHUNK_SHIFT, uncleared, &gen);
 	if (!page)
 		page = alloc_pages_node(f->nid,
 					tdxgmem_gfp(TDXGMEM_GFP_CHUNK, uncleared),
@@ -959,8 +963,8 @@ static int tdxgmem_giga_fill(struct tdxgmem_file *f, unsigned long first,
 {
 	struct tdxgmem_chunk *c;
 	struct tdxgmem_giga *g;
+	unsigned long k, gen;
 	struct page *page;
-	unsigned long k;
 	int ret;
 
 	if (!tdxgmem_file_uncharged(f) ||
@@ -973,7 +977,9 @@ static int tdxgmem_giga_fill(struct tdxgmem_file *f, unsigned long first,
 	for (k = 0; k < TDXGMEM_GIGA_CHUNKS; k++)
 		if (IS_ERR(tdxgmem_chunk_get(f, first + k)))
 			goto trim;
-	page = tdxgmem_giga_alloc(f->nid, uncleared);
+	page = tdxgmem_pooled(f, TDXGMEM_GIGA_ORDER, uncleared, &gen);
+	if (!page)
+		page = tdxgmem_giga_alloc(f->nid, uncleared);
 	if (!page)
 		goto trim;
 	g->base = page;

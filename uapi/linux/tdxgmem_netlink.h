@@ -197,9 +197,9 @@ enum tdxgmem_param_a {
  * @TDXGMEM_STAT_GIGA_FALLBACKS: 1 GiB wanted, 2 MiB chunks given: no free
  *	1 GiB range could be made, mem_limit_pct, or the file is charged to a
  *	memory cgroup other than the root (a contiguous range cannot be).
- * @TDXGMEM_STAT_GIGA_FREES: 1 GiB ranges freed whole, in one call to the
- *	allocator (never punched in part, nothing quarantined); their pages
- *	are also counted in @TDXGMEM_STAT_FREES.
+ * @TDXGMEM_STAT_GIGA_FREES: 1 GiB ranges freed whole (never punched in
+ *	part, nothing quarantined): into the pool, or to the allocator in one
+ *	call; their pages are also counted in @TDXGMEM_STAT_FREES.
  * @TDXGMEM_STAT_ZEROED_PAGES: pages the host cleared before anybody could
  *	read them: when they were allocated (__GFP_ZERO, or the allocator's
  *	init_on_alloc or init_on_free), or later, the first time a page
@@ -209,14 +209,17 @@ enum tdxgmem_param_a {
  * @TDXGMEM_STAT_ZERO_SKIPPED_PAGES: private pages populated uncleared for
  *	consumers that initialize them (TDXGMEM_CLIENT_INITIALIZES); one that
  *	is cleared later is counted in @TDXGMEM_STAT_ZEROED_PAGES too.
- * @TDXGMEM_STAT_POOL_BLOCKS: freed 2 MiB blocks in tdxgmem's pool now (a
- *	gauge; module parameters pool_max_pct and pool_idle_ms). Shown in
- *	/proc/meminfo KReclaimable.
- * @TDXGMEM_STAT_POOL_PUTS: whole 2 MiB blocks freed into the pool rather
- *	than to the page allocator; also counted in @TDXGMEM_STAT_BLOCK_FREES.
- * @TDXGMEM_STAT_POOL_HITS: new 2 MiB chunks backed by a pooled block; also
- *	counted in @TDXGMEM_STAT_CHUNK_ALLOCS.
- * @TDXGMEM_STAT_POOL_RELEASES: pooled blocks given back to the page
+ * @TDXGMEM_STAT_POOL_BLOCKS: memory in tdxgmem's pool of freed blocks now,
+ *	in 2 MiB units (a pooled 1 GiB range counts 512), as are the three
+ *	pool counters below. A gauge; module parameters pool_max_pct and
+ *	pool_idle_ms. Shown in /proc/meminfo KReclaimable.
+ * @TDXGMEM_STAT_POOL_PUTS: freed into the pool rather than to the page
+ *	allocator: whole 2 MiB blocks (also counted in
+ *	@TDXGMEM_STAT_BLOCK_FREES) and 1 GiB ranges (@TDXGMEM_STAT_GIGA_FREES).
+ * @TDXGMEM_STAT_POOL_HITS: new backing taken from the pool: 2 MiB chunks
+ *	(also counted in @TDXGMEM_STAT_CHUNK_ALLOCS) and 1 GiB ranges
+ *	(@TDXGMEM_STAT_GIGA_ALLOCS).
+ * @TDXGMEM_STAT_POOL_RELEASES: pooled memory given back to the page
  *	allocator: to reclaim, after pool_idle_ms without use, when
  *	pool_max_pct is lowered, when a 1 GiB range cannot be found, or at
  *	module unload.
