@@ -256,6 +256,54 @@ static inline int write_str(const char *path, const char *s)
 	return r;
 }
 
+#define TDXGMEM_PARAMS	"/sys/module/tdxgmem/parameters/"
+
+/* Module parameter @name (a number) of tdxgmem; -1 if absent. */
+static inline long long tdxgmem_param(const char *name)
+{
+	char path[128], buf[32] = "";
+	int fd;
+
+	snprintf(path, sizeof(path), TDXGMEM_PARAMS "%s", name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	if (read(fd, buf, sizeof(buf) - 1) <= 0)
+		buf[0] = '\0';
+	close(fd);
+	return buf[0] ? atoll(buf) : -1;
+}
+
+/* Set tdxgmem's module parameter @name to @v: 0 or -errno. */
+static inline int tdxgmem_set_param(const char *name, long long v)
+{
+	char path[128], buf[32];
+
+	snprintf(path, sizeof(path), TDXGMEM_PARAMS "%s", name);
+	snprintf(buf, sizeof(buf), "%lld", v);
+	return write_str(path, buf);
+}
+
+/*
+ * Give every block of tdxgmem's pool of freed 2 MiB blocks back to the
+ * page allocator: pool_max_pct 0 releases them all, then the old cap goes
+ * back (the pool fills again only from blocks freed later). For tests
+ * that compare free memory with a baseline. 0 (also where the module has
+ * no pool), or -errno.
+ */
+static inline int tdxgmem_pool_release(void)
+{
+	long long pct = tdxgmem_param("pool_max_pct");
+	int r;
+
+	if (pct < 0)
+		return 0;
+	r = tdxgmem_set_param("pool_max_pct", 0);
+	if (pct)
+		r = tdxgmem_set_param("pool_max_pct", pct) ?: r;
+	return r;
+}
+
 /* Touch *p in a child; the signal that killed it, 0 if none, -1 on error. */
 static inline int touch_sig(volatile void *p, int write)
 {

@@ -69,10 +69,20 @@ static unsigned long long caps_page_sizes(void)
  */
 static int scribble(unsigned long long size, int log2)
 {
-	int fd = newfile(size, TDXGMEM_F_MMAP | TDXGMEM_F_INIT_SHARED, log2);
 	void *p;
-	int r;
+	int fd, r;
 
+	/*
+	 * tdxgmem's pool of freed 2 MiB blocks (not the allocator's lists)
+	 * backs its next chunks, and a block written through mmap() is split,
+	 * never pooled: empty the pool first, so that the next chunks come
+	 * from the allocator, where the marker is, and this file's own chunks
+	 * take the blocks the pool gave back.
+	 */
+	r = tdxgmem_pool_release();
+	if (r)
+		return r;
+	fd = newfile(size, TDXGMEM_F_MMAP | TDXGMEM_F_INIT_SHARED, log2);
 	if (fd < 0)
 		return fd;
 	r = xfallocate(fd, FALLOC_FL_KEEP_SIZE, 0, size);
