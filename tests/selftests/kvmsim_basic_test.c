@@ -704,17 +704,59 @@ TEST(two_mib_answers_scan_once)
 }
 
 /*
- * kvmsim's own "freed while mapped" check watches the page allocator, not
- * tdxgmem: a consumer that keeps its mappings over an invalidation
- * (injected) is told that their pages were freed, whether tdxgmem freed a
- * whole 2 MiB block or one 4 KiB page of a split one. Each free is
- * reported once.
+ * kvmsim's own "freed while mapped" check watches the page allocator and
+ * tdxgmem's pool, not tdxgmem's bookkeeping: a consumer that keeps its
+ * mappings over an invalidation (injected) is told that their pages were
+ * freed, whether tdxgmem freed a whole 2 MiB block or one 4 KiB page of a
+ * split one. Each free is reported once.
+ *
+ * A block freed whole goes back to the page allocator, or into tdxgmem's
+ * pool of freed 2 MiB blocks (the default for a file of the root memcg),
+ * which kvmsim sees through another tracepoint: both variants run, the
+ * pool disabled (pool_max_pct 0) and enabled. The teardown, in the parent,
+ * puts the parameters back whatever the test did.
  */
-TEST(freed_while_mapped_is_caught)
+FIXTURE(freed_while_mapped) {
+	long long max_pct, idle_ms;	/* -1: the module has no pool */
+};
+
+FIXTURE_VARIANT(freed_while_mapped) {
+	int pooled;
+};
+
+FIXTURE_VARIANT_ADD(freed_while_mapped, to_allocator) { .pooled = 0 };
+FIXTURE_VARIANT_ADD(freed_while_mapped, to_pool) { .pooled = 1 };
+
+FIXTURE_SETUP(freed_while_mapped)
+{
+	self->max_pct = tdxgmem_param("pool_max_pct");
+	self->idle_ms = tdxgmem_param("pool_idle_ms");
+	if (self->max_pct < 0) {
+		if (variant->pooled)
+			SKIP(return, "no pool_max_pct: a module without a pool");
+		return;
+	}
+	ASSERT_LE(0, self->idle_ms);
+	/* No idle release in the middle of the test; room for the block. */
+	ASSERT_EQ(0, tdxgmem_set_param("pool_idle_ms", 3600000));
+	ASSERT_EQ(0, tdxgmem_set_param("pool_max_pct", 0));
+	if (variant->pooled)
+		ASSERT_EQ(0, tdxgmem_set_param("pool_max_pct", 25));
+}
+
+FIXTURE_TEARDOWN_PARENT(freed_while_mapped)
+{
+	if (self->max_pct < 0)
+		return;
+	EXPECT_EQ(0, tdxgmem_set_param("pool_max_pct", self->max_pct));
+	EXPECT_EQ(0, tdxgmem_set_param("pool_idle_ms", self->idle_ms));
+}
+
+TEST_F(freed_while_mapped, is_caught)
 {
 	struct kvmsim_stats s0, s1;
 	struct kvmsim_fault f;
-	long long bf0, bs0;
+	long long bf0, bs0, pp0;
 	int vm, fd;
 
 	VM_OR_SKIP(vm);
@@ -729,12 +771,17 @@ TEST(freed_while_mapped_is_caught)
 				  NULL));
 	EXPECT_EQ(0, kvmsim_check(vm));
 
-	/* The first chunk: one order-9 free under a 2M entry. */
+	/*
+	 * The first chunk: one order-9 free under a 2M entry, to the page
+	 * allocator or into the pool.
+	 */
 	bf0 = tdxgmem_stat("block_frees");
+	pp0 = tdxgmem_stat("pool_puts");
 	ASSERT_EQ(0, kvmsim_ignore_invalidations(vm, 1));
 	s0 = kvmsim_stats(vm);
 	EXPECT_EQ(0, kvmsim_punch(fd, 0, PAGES_2M));
 	EXPECT_EQ(bf0 + 1, tdxgmem_stat("block_frees"));
+	EXPECT_EQ(pp0 + variant->pooled, tdxgmem_stat("pool_puts"));
 	EXPECT_LT(0, kvmsim_check(vm));
 	s1 = kvmsim_stats(vm);
 	EXPECT_EQ(1, s1.failed_injections - s0.failed_injections);
