@@ -7,10 +7,17 @@
  * (reference counts, split_page()), so it holds whether tdxgmem frees 4 KiB
  * pages, whole 2 MiB blocks or 1 GiB ranges.
  *
+ * tdxgmem keeps some freed 2 MiB blocks in a pool for its next chunks
+ * instead of giving them back (module/pool.c): no page-allocator free, but
+ * the block is free all the same and may back another file at once. A
+ * second probe, of the same kind, on tdxgmem's exported tdxgmem_pool_put
+ * tracepoint records those. A pooled block that the pool gives back later
+ * is seen by mm_page_free again.
+ *
  * Mapped pages are counted in three xarrays, one per level: 4K entries by
  * pfn, 2M entries by pfn / 512, 1G entries by pfn / 2^18. Writers hold
- * kvmsim_watch_lock (a mutex, taken inside the VMs' mmu_locks); the probe
- * only reads them, under RCU, as it may run in any context. A hit stays
+ * kvmsim_watch_lock (a mutex, taken inside the VMs' mmu_locks); the probes
+ * only read them, under RCU, as they may run in any context. A hit stays
  * in a small table until the entry that maps the page is checked or goes:
  * then the VM that mapped it reports it, once.
  */
@@ -24,6 +31,12 @@
 #include <linux/xarray.h>
 
 #include "kvmsim.h"
+/*
+ * The declarations of tdxgmem's tracepoints, for register_trace_*(); no
+ * CREATE_TRACE_POINTS: tdxgmem's trace.c defines them and exports
+ * tdxgmem_pool_put. TRACE_INCLUDE_PATH only matters to that definition.
+ */
+#include "module/tdxgmem_trace.h"
 
 static DEFINE_MUTEX(kvmsim_watch_lock);
 static DEFINE_XARRAY(kvmsim_watch_4k);
@@ -84,16 +97,27 @@ static bool kvmsim_watched(unsigned int order, unsigned long pfn,
 	return xa_find(kvmsim_watch(order), &i, last >> order, XA_PRESENT);
 }
 
-static void kvmsim_page_free_probe(void *data, struct page *page,
-				   unsigned int order)
+/* 2^@order pages from @pfn are free: record them if an entry maps one. */
+static void kvmsim_freed_check(unsigned long pfn, unsigned int order)
 {
-	unsigned long pfn = page_to_pfn(page);
 	unsigned long last = pfn + (1UL << order) - 1;
 
 	if (kvmsim_watched(0, pfn, last) ||
 	    kvmsim_watched(KVMSIM_ORDER_2M, pfn, last) ||
 	    kvmsim_watched(KVMSIM_ORDER_1G, pfn, last))
 		kvmsim_freed_add(pfn, 1ULL << order);
+}
+
+static void kvmsim_page_free_probe(void *data, struct page *page,
+				   unsigned int order)
+{
+	kvmsim_freed_check(page_to_pfn(page), order);
+}
+
+/* A block enters tdxgmem's pool: as freed as if the allocator took it. */
+static void kvmsim_pool_put_probe(void *data, u64 pfn, unsigned int order)
+{
+	kvmsim_freed_check(pfn, order);
 }
 
 /**
@@ -104,8 +128,8 @@ static void kvmsim_page_free_probe(void *data, struct page *page,
  *
  * Each recorded free is reported once: it is dropped when found.
  *
- * Return: true if the page allocator took back one of the pages since the
- * entry mapped them.
+ * Return: true if the page allocator took back one of the pages, or
+ * tdxgmem pooled it, since the entry mapped them.
  */
 bool kvmsim_freewatch_hit(u64 pfn, u64 nr)
 {
@@ -180,14 +204,29 @@ int kvmsim_freewatch_init(void)
 }
 
 /*
- * The probe is attached only while a VM exists, so that benchmarks of
- * other memory, run with kvmsim loaded, do not pay for it.
+ * The probes are attached only while a VM exists, so that benchmarks of
+ * other memory, run with kvmsim loaded, do not pay for them.
  */
 static DEFINE_MUTEX(kvmsim_probe_lock);
 static unsigned int kvmsim_probe_users;
 
+static int kvmsim_probes_attach(void)
+{
+	int ret;
+
+	ret = tracepoint_probe_register(kvmsim_page_free_tp,
+					kvmsim_page_free_probe, NULL);
+	if (ret)
+		return ret;
+	ret = register_trace_tdxgmem_pool_put(kvmsim_pool_put_probe, NULL);
+	if (ret)
+		tracepoint_probe_unregister(kvmsim_page_free_tp,
+					    kvmsim_page_free_probe, NULL);
+	return ret;
+}
+
 /**
- * kvmsim_freewatch_get() - attach the probe for a new VM.
+ * kvmsim_freewatch_get() - attach the probes for a new VM.
  *
  * Return: 0 or the error of tracepoint_probe_register().
  */
@@ -197,19 +236,19 @@ int kvmsim_freewatch_get(void)
 
 	mutex_lock(&kvmsim_probe_lock);
 	if (!kvmsim_probe_users)
-		ret = tracepoint_probe_register(kvmsim_page_free_tp,
-						kvmsim_page_free_probe, NULL);
+		ret = kvmsim_probes_attach();
 	if (!ret)
 		kvmsim_probe_users++;
 	mutex_unlock(&kvmsim_probe_lock);
 	return ret;
 }
 
-/* A VM is gone, with all its entries; detach the probe after the last. */
+/* A VM is gone, with all its entries; detach the probes after the last. */
 void kvmsim_freewatch_put(void)
 {
 	mutex_lock(&kvmsim_probe_lock);
 	if (!--kvmsim_probe_users) {
+		unregister_trace_tdxgmem_pool_put(kvmsim_pool_put_probe, NULL);
 		tracepoint_probe_unregister(kvmsim_page_free_tp,
 					    kvmsim_page_free_probe, NULL);
 		WARN_ON(!xa_empty(&kvmsim_watch_4k) ||

@@ -187,7 +187,7 @@ enum kvmsim_violation {
 	KVMSIM_V_NOT_ZERO,	/* first hand-out not zeroed */
 	KVMSIM_V_SURVIVED,	/* mapping survived its invalidation */
 	KVMSIM_V_STRADDLE,	/* huge entry straddles an invalidation edge */
-	KVMSIM_V_FREED,		/* mapped page went back to the allocator */
+	KVMSIM_V_FREED,		/* mapped page freed (allocator or tdxgmem pool) */
 	KVMSIM_V_RANGE,		/* callback range outside the binding */
 	KVMSIM_V_UNBALANCED,	/* invalidate_end without begin, or leftover */
 	KVMSIM_V_STALE,		/* get_pfn changed a mapped gfn's pfn */
