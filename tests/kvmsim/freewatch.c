@@ -7,9 +7,10 @@
  * (reference counts, split_page()), so it holds whether tdxgmem frees 4 KiB
  * pages, whole 2 MiB blocks or 1 GiB ranges.
  *
- * tdxgmem keeps some freed 2 MiB blocks in a pool for its next chunks
- * instead of giving them back (module/pool.c): no page-allocator free, but
- * the block is free all the same and may back another file at once. A
+ * tdxgmem keeps freed 2 MiB blocks and 1 GiB ranges in a pool for its
+ * next files instead of giving them back (module/pool.c): no page-allocator
+ * free, but the block is free all the same and may back another file at
+ * once. A
  * second probe, of the same kind, on tdxgmem's exported tdxgmem_pool_put
  * tracepoint records those. A pooled block that the pool gives back later
  * is seen by mm_page_free again.

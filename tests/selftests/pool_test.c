@@ -245,6 +245,78 @@ TEST_F_TIMEOUT(pool, reuse_clears_blocks, 300)
 }
 
 /*
+ * A 1 GiB range is pooled whole at close (512 units) and backs the next
+ * 1 GiB file whole, cleared: a marker left in three of its chunks through
+ * kvmsim reads back as zeroes through mmap() of the second file, on the
+ * same pfns. pool_max_pct 50: a GiB must fit in the VM's quarter of RAM.
+ */
+TEST_F_TIMEOUT(pool, giga_range_pooled_and_reused, 600)
+{
+	static const unsigned long long chunks[] = { 0, 100, 511 };
+	static unsigned long long buf[SZ_4K / 8];
+	unsigned long long pfn1[3], i;
+	long long g0, gf0, dirty = 0;
+	struct kvmsim_fault f;
+	const unsigned long long *p;
+	struct pc c0;
+	int vm, fd;
+
+	VM_OR_SKIP(vm);
+	ASSERT_EQ(0, tdxgmem_set_param("pool_max_pct", 50));
+	g0 = tdxgmem_stat("giga_allocs");
+	fd = newfile(SZ_1G, TDXGMEM_F_MMAP, 30);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, xfallocate(fd, FALLOC_FL_KEEP_SIZE, 0, SZ_1G));
+	if (tdxgmem_stat("giga_allocs") == g0) {
+		close(vm);
+		close(fd);
+		SKIP(return, "no free 1 GiB range in this VM");
+	}
+	ASSERT_EQ(0, kvmsim_bind(vm, fd, 0, SZ_1G / SZ_4K, GFN0, NULL));
+	for (i = 0; i < SZ_4K / 8; i++)
+		buf[i] = MARK;
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, kvmsim_fault(vm, GFN0 + chunks[i] * PAGES_2M,
+					  KVMSIM_LEVEL_2M, &f));
+		pfn1[i] = f.pfn;
+		ASSERT_EQ(0, kvmsim_access(vm, GFN0 + chunks[i] * PAGES_2M, 0,
+					   buf, SZ_4K, 1));
+	}
+	EXPECT_EQ(0, kvmsim_check(vm));
+	close(vm);
+
+	c0 = pc_now();
+	gf0 = tdxgmem_stat("giga_frees");
+	close(fd);
+	EXPECT_EQ(gf0 + 1, tdxgmem_stat("giga_frees"));
+	ASSERT_EQ(512, pc_now().puts - c0.puts);
+	EXPECT_DELTA(c0, blocks, 512);
+	EXPECT_LE(c0.kreclaimable_kb + 1000 * 1024, meminfo_kb("KReclaimable"));
+
+	c0 = pc_now();
+	g0 = tdxgmem_stat("giga_allocs");
+	fd = newfile(SZ_1G, SHARED_FLAGS, 30);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, xfallocate(fd, FALLOC_FL_KEEP_SIZE, 0, SZ_1G));
+	EXPECT_EQ(g0 + 1, tdxgmem_stat("giga_allocs"));
+	EXPECT_DELTA(c0, hits, 512);
+	EXPECT_DELTA(c0, blocks, -512);
+	EXPECT_DELTA(c0, zeroed, SZ_1G / SZ_4K);
+	p = mmap(NULL, SZ_1G, PROT_READ, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	for (i = 0; i < 3; i++) {
+		const unsigned long long *q = p + chunks[i] * SZ_2M / 8;
+
+		EXPECT_EQ(pfn1[i], pagemap_pfn((void *)q));
+		for (unsigned int k = 0; k < SZ_4K / 8; k++)
+			dirty += !!q[k];
+	}
+	EXPECT_EQ(0, dirty);
+	munmap((void *)p, SZ_1G);
+	close(fd);
+}
+
+/*
  * A pooled block for a consumer that initializes private pages: uncleared
  * where GET_CAPS has TDXGMEM_FEATURE_SKIP_ZEROING (a raw fault then sees
  * what the last file left), cleared otherwise; and cleared for any other
