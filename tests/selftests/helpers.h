@@ -256,6 +256,33 @@ static inline int write_str(const char *path, const char *s)
 	return r;
 }
 
+/* The number the file @path holds, or -1. */
+static inline long long read_ll(const char *path)
+{
+	char buf[64] = {};
+	int fd = open(path, O_RDONLY);
+	long long v = -1;
+
+	if (fd < 0)
+		return -1;
+	if (read(fd, buf, sizeof(buf) - 1) > 0)
+		v = atoll(buf);
+	close(fd);
+	return v;
+}
+
+#define CGROUP_ROOT	"/sys/fs/cgroup"
+
+/* Move the calling process into cgroup @cg ("" for the root): 0 or -errno. */
+static inline int cgroup_enter(const char *cg)
+{
+	char path[128], pid[32];
+
+	snprintf(path, sizeof(path), "%s%s/cgroup.procs", CGROUP_ROOT, cg);
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	return write_str(path, pid);
+}
+
 #define TDXGMEM_PARAMS	"/sys/module/tdxgmem/parameters/"
 
 /* Module parameter @name (a number) of tdxgmem; -1 if absent. */

@@ -13,32 +13,10 @@
 #include "kselftest_harness.h"
 #include "helpers.h"
 
-#define CG_ROOT	"/sys/fs/cgroup"
+#define CG_ROOT	CGROUP_ROOT
 #define CG	CG_ROOT "/tdxgmem-test"
 
-static long long read_ll(const char *path)
-{
-	char buf[64] = {};
-	int fd = open(path, O_RDONLY);
-	long long v = -1;
 
-	if (fd < 0)
-		return -1;
-	if (read(fd, buf, sizeof(buf) - 1) > 0)
-		v = atoll(buf);
-	close(fd);
-	return v;
-}
-
-/* Move the calling process into @cg ("" for the root). */
-static int enter(const char *cg)
-{
-	char path[128], pid[32];
-
-	snprintf(path, sizeof(path), "%s%s/cgroup.procs", CG_ROOT, cg);
-	snprintf(pid, sizeof(pid), "%d", getpid());
-	return write_str(path, pid);
-}
 
 FIXTURE(memcg) {};
 
@@ -55,7 +33,7 @@ FIXTURE_SETUP(memcg)
 
 FIXTURE_TEARDOWN(memcg)
 {
-	enter("");
+	cgroup_enter("");
 	rmdir(CG);
 }
 
@@ -74,10 +52,10 @@ TEST_F_TIMEOUT(memcg, giga_falls_back_in_memcg, 600)
 	close(dev);
 	if (!(caps.page_sizes & (1ULL << 30)))
 		SKIP(return, "no 1 GiB backing on this kernel");
-	ASSERT_EQ(0, enter("/tdxgmem-test"));
+	ASSERT_EQ(0, cgroup_enter("/tdxgmem-test"));
 	fd = newfile(SZ_1G, 0, 30);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, enter(""));
+	ASSERT_EQ(0, cgroup_enter(""));
 	before = read_ll(CG "/memory.current");
 	ga = tdxgmem_stat("giga_allocs");
 	gf = tdxgmem_stat("giga_fallbacks");
@@ -97,10 +75,10 @@ TEST_F(memcg, charged_to_creator)
 	long long before, during;
 	int fd;
 
-	ASSERT_EQ(0, enter("/tdxgmem-test"));
+	ASSERT_EQ(0, cgroup_enter("/tdxgmem-test"));
 	fd = newfile(64 << 20, 0, 0);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, enter(""));
+	ASSERT_EQ(0, cgroup_enter(""));
 	before = read_ll(CG "/memory.current");
 	ASSERT_LE(0, before);
 	ASSERT_EQ(0, xfallocate(fd, FALLOC_FL_KEEP_SIZE, 0, 64 << 20));
@@ -122,12 +100,12 @@ TEST_F(memcg, limit_gives_enomem)
 	int fd, r;
 
 	ASSERT_EQ(0, write_str(CG "/memory.max", "33554432"));	/* 32 MiB */
-	ASSERT_EQ(0, enter("/tdxgmem-test"));
+	ASSERT_EQ(0, cgroup_enter("/tdxgmem-test"));
 	fd = newfile(128 << 20, 0, 0);
 	ASSERT_LE(0, fd);
 	r = xfallocate(fd, FALLOC_FL_KEEP_SIZE, 0, 128 << 20);
 	close(fd);
-	ASSERT_EQ(0, enter(""));
+	ASSERT_EQ(0, cgroup_enter(""));
 	EXPECT_EQ(-ENOMEM, r);
 	TH_LOG("memory.peak %lld", read_ll(CG "/memory.peak"));
 	EXPECT_GE(32LL << 20, read_ll(CG "/memory.peak"));
@@ -159,10 +137,10 @@ TEST_F_TIMEOUT(memcg, convert_tracking_charged_to_creator, 600)
 
 	rmdir(CG2);
 	ASSERT_EQ(0, mkdir(CG2, 0755));
-	ASSERT_EQ(0, enter("/tdxgmem-test"));
+	ASSERT_EQ(0, cgroup_enter("/tdxgmem-test"));
 	fd = newfile(BIG, TDXGMEM_F_MMAP | TDXGMEM_F_INIT_SHARED, 12);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, enter("/tdxgmem-test2"));
+	ASSERT_EQ(0, cgroup_enter("/tdxgmem-test2"));
 	c0 = read_ll(CG "/memory.current");
 	o0 = read_ll(CG2 "/memory.current");
 
@@ -201,7 +179,7 @@ TEST_F_TIMEOUT(memcg, convert_tracking_charged_to_creator, 600)
 	close(pfd[1]);
 	munmap(p, SZ_4K);
 	close(fd);
-	ASSERT_EQ(0, enter(""));
+	ASSERT_EQ(0, cgroup_enter(""));
 	EXPECT_EQ(0, rmdir(CG2));
 	EXPECT_EQ(0, tdxgmem_pages());
 }

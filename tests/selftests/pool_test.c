@@ -31,7 +31,7 @@
 #define IDLE_NEVER	3600000		/* pool_idle_ms: the largest */
 #define PCT_ON		25		/* pool_max_pct: the default */
 
-#define CG_ROOT		"/sys/fs/cgroup"
+#define CG_ROOT		CGROUP_ROOT
 #define CG		CG_ROOT "/tdxgmem-pool-test"
 
 /* The counters a test checks, at one moment. */
@@ -530,29 +530,7 @@ TEST_F(pool, shrinker_releases)
 	EXPECT_DELTA(c0, releases, NCHUNKS);
 }
 
-/* Move the calling process into @cg ("" for the root). */
-static int enter(const char *cg)
-{
-	char path[128], pid[32];
 
-	snprintf(path, sizeof(path), "%s%s/cgroup.procs", CG_ROOT, cg);
-	snprintf(pid, sizeof(pid), "%d", getpid());
-	return write_str(path, pid);
-}
-
-static long long read_ll(const char *path)
-{
-	char buf[64] = {};
-	int fd = open(path, O_RDONLY);
-	long long v = -1;
-
-	if (fd < 0)
-		return -1;
-	if (read(fd, buf, sizeof(buf) - 1) > 0)
-		v = atoll(buf);
-	close(fd);
-	return v;
-}
 
 /*
  * The pool holds root memcg memory only: a file of another memcg neither
@@ -574,9 +552,9 @@ TEST_F(pool, other_memcg_not_pooled)
 	ASSERT_EQ(0, mkdir(CG, 0755));
 
 	ASSERT_EQ(0, pool_some(NCHUNKS));
-	ASSERT_EQ(0, enter("/tdxgmem-pool-test"));
+	ASSERT_EQ(0, cgroup_enter("/tdxgmem-pool-test"));
 	fd = newfile(FILE_SIZE, 0, 21);
-	ASSERT_EQ(0, enter(""));
+	ASSERT_EQ(0, cgroup_enter(""));
 	ASSERT_LE(0, fd);
 	c0 = pc_now();
 	ASSERT_EQ(0, xfallocate(fd, FALLOC_FL_KEEP_SIZE, 0, FILE_SIZE));
