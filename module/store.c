@@ -520,7 +520,8 @@ static unsigned long tdxgmem_chunk_free(struct tdxgmem_file *f,
 		goto out;
 	}
 	tdxgmem_chunk_split_block(c);
-	for (i = first; i < last; i++) {
+	/* A GiB freed whole (or pooled) left its other chunks empty. */
+	for (i = first; c->bits.nr_populated && i < last; i++) {
 		if (!tdxgmem_bit_test(c->bits.populated, i))
 			continue;
 		if (tdxgmem_bit_test(c->bits.quarantined, i)) {
