@@ -573,6 +573,9 @@ static struct mem mem_now(const char *when)
 	struct mem a = { 0 }, b;
 	int i;
 
+	/* Blocks in tdxgmem's pool are free memory too: give them back. */
+	if (tdxgmem_pool_release())
+		printf("#   could not empty tdxgmem's pool of freed blocks\n");
 	for (i = 0; i < 20; i++) {
 		b.free_kb = meminfo_kb("MemFree") + pcp_kb();
 		b.unevictable_kb = meminfo_kb("Unevictable");
