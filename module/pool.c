@@ -76,6 +76,7 @@ static struct shrinker *tdxgmem_pool_shrinker;
 
 static void tdxgmem_pool_idle(struct work_struct *work);
 static DECLARE_DELAYED_WORK(tdxgmem_pool_idle_work, tdxgmem_pool_idle);
+static unsigned long tdxgmem_pool_last_use;	/* jiffies: last put or take */
 
 /* 2 MiB units the pool may hold: pool_max_pct of RAM. */
 static unsigned long tdxgmem_pool_cap(void)
@@ -120,11 +121,22 @@ static bool tdxgmem_pool_uncharged(struct page *page)
 #endif
 }
 
-/* Blocks were put or taken: the pool is not idle. */
+static unsigned long tdxgmem_pool_idle_jiffies(void)
+{
+	return msecs_to_jiffies(READ_ONCE(tdxgmem_pool_idle_ms));
+}
+
+/*
+ * Blocks were put or taken: the pool is not idle. Called for every block,
+ * so it only notes the time and arms the timer if it is not; the timer
+ * re-arms itself until pool_idle_ms have passed since the last use.
+ */
 static void tdxgmem_pool_used(void)
 {
-	mod_delayed_work(system_unbound_wq, &tdxgmem_pool_idle_work,
-			 msecs_to_jiffies(READ_ONCE(tdxgmem_pool_idle_ms)));
+	WRITE_ONCE(tdxgmem_pool_last_use, jiffies);
+	if (!delayed_work_pending(&tdxgmem_pool_idle_work))
+		queue_delayed_work(system_unbound_wq, &tdxgmem_pool_idle_work,
+				   tdxgmem_pool_idle_jiffies());
 }
 
 /*
@@ -325,6 +337,14 @@ bool tdxgmem_pool_release_all(void)
 
 static void tdxgmem_pool_idle(struct work_struct *work)
 {
+	unsigned long due = READ_ONCE(tdxgmem_pool_last_use) +
+			    tdxgmem_pool_idle_jiffies();
+
+	if (time_before(jiffies, due)) {
+		queue_delayed_work(system_unbound_wq, &tdxgmem_pool_idle_work,
+				   due - jiffies);
+		return;
+	}
 	tdxgmem_pool_release_all();
 }
 
@@ -373,11 +393,16 @@ static int tdxgmem_pool_idle_set(const char *val,
 				 const struct kernel_param *kp)
 {
 	int ret = param_set_uint_minmax(val, kp, 1, 3600000);
+	bool pooled;
 
-	/* Racy peek: a put meanwhile re-arms the timer itself. */
-	if (!ret && data_race(tdxgmem_pool_nr))
-		tdxgmem_pool_used();
-	return ret;
+	if (ret)
+		return ret;
+	/* Racy peek: a put meanwhile arms the timer itself. */
+	pooled = data_race(tdxgmem_pool_nr);
+	/* A timer armed with the old value fires now, re-arms with the new. */
+	if (pooled || delayed_work_pending(&tdxgmem_pool_idle_work))
+		mod_delayed_work(system_unbound_wq, &tdxgmem_pool_idle_work, 0);
+	return 0;
 }
 
 static const struct kernel_param_ops tdxgmem_pool_idle_ops = {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The pool of freed 2 MiB blocks (pool.c).
+ * The pool of freed 2 MiB blocks and 1 GiB ranges (pool.c).
  */
 #ifndef _TDXGMEM_POOL_H
 #define _TDXGMEM_POOL_H
